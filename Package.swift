@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+// Cortex: a deep-learning framework in Swift. The stack, bottom to top:
+// CBLAS / CCortexKernels (C) -> CortexEngine (buffers, BLAS, SIMD kernels) -> Cortex (tensors,
+// autograd, ops, io) -> CortexCLI (the `cortex` command). Each target imports only the ones below it.
+import PackageDescription
+
+let package = Package(
+    name: "Cortex",
+    products: [
+        .library(name: "Cortex", targets: ["Cortex"]),
+        .executable(name: "cortex", targets: ["CortexCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The platform BLAS: OpenBLAS (Debian's libopenblas-dev) on Linux.
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // Compute-bound kernels in C, each compiled for several ISAs with target_clones so the CPU
+        // picks AVX-512, AVX2+FMA or baseline at run time, with no build flag.
+        .target(name: "CCortexKernels"),
+        .target(name: "CortexEngine", dependencies: ["CBLAS", "CCortexKernels"]),
+        .target(name: "Cortex", dependencies: ["CortexEngine"]),
+        // The `cortex` command. Its module is CortexCLI so it never collides with `Cortex` on
+        // case-insensitive file systems.
+        .executableTarget(
+            name: "CortexCLI",
+            dependencies: ["Cortex", "CortexEngine", "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(
+            name: "CortexTests",
+            dependencies: ["Cortex", "CortexEngine"],
+            exclude: ["Resources"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

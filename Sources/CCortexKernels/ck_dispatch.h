@@ -1,0 +1,51 @@
+// Run-time choice of instruction set: CK_DEFINE compiles one kernel body three times (AVX-512F,
+// AVX2+FMA, x86-64 baseline) and routes the public symbol to the widest one the CPU supports.
+#ifndef CK_DISPATCH_H
+#define CK_DISPATCH_H
+
+#include <stdatomic.h>
+
+// Kernel bodies and their helpers are always inlined into each ISA-specific wrapper, so every copy
+// is vectorised for that wrapper's target (a callee without a target attribute may be inlined into
+// one with more features).
+#define CK_INLINE static inline __attribute__((always_inline))
+
+// clang's target_clones("avx2,fma") would make two separate clones (AVX2 without FMA, and FMA)
+// rather than one AVX2+FMA clone, and "arch=x86-64-v3" resolves on a single CPUID bit (LZCNT), so
+// the three versions are spelled out with target() and picked through a function pointer. That also
+// works where ifunc does not (macOS, musl static builds).
+#if defined(__x86_64__) && !defined(CK_SINGLE_PATH)
+
+// 2: AVX-512F, 1: AVX2 and FMA, 0: baseline. __builtin_cpu_supports checks that the OS saves the
+// wider registers too.
+static inline int ck_isa_level(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+    return 0;
+}
+
+// The first call resolves and caches; later calls cost one relaxed load and an indirect call.
+// Concurrent first calls all store the same pointer, so the race is benign.
+#define CK_DEFINE(name, params, args)                                                              \
+    __attribute__((target("avx512f"))) static void name##_avx512 params { name##_impl args; }      \
+    __attribute__((target("avx2,fma"))) static void name##_avx2 params { name##_impl args; }       \
+    static void name##_base params { name##_impl args; }                                           \
+    static void name##_first params;                                                               \
+    static void (*_Atomic name##_ptr) params = name##_first;                                      \
+    static void name##_first params {                                                              \
+        int level = ck_isa_level();                                                                \
+        void (*f) params = level == 2 ? name##_avx512 : level == 1 ? name##_avx2 : name##_base;    \
+        atomic_store_explicit(&name##_ptr, f, memory_order_relaxed);                               \
+        f args;                                                                                    \
+    }                                                                                              \
+    void name params { (atomic_load_explicit(&name##_ptr, memory_order_relaxed)) args; }
+
+#else
+
+#define CK_DEFINE(name, params, args) \
+    void name params { name##_impl args; }
+
+#endif
+
+#endif

@@ -1,0 +1,86 @@
+// CortexKernels: the compute-bound C kernels under CortexEngine (element-wise activations and their
+// gradients, softmax over one axis, im2col/col2im). Each is compiled for AVX-512F, AVX2+FMA and the
+// x86-64 baseline; the widest the CPU supports is picked on first call. Other architectures get one
+// portable build.
+//
+// Conventions shared by every function below:
+// - Sizes and strides are `long` (64-bit on every LP64 platform Swift runs on), counted in elements.
+// - Arrays are contiguous float32; no alignment is assumed. n <= 0 (or outer <= 0) does nothing.
+// - Element-wise functions (everything before the softmax family) accept an output that is exactly
+//   the same array as any input (y == x, dx == g, dx == x, all three equal). Partial overlap (out
+//   starting a few elements after an input) is not supported.
+// - Results agree with double-precision math to a few float ulps (see each file for the method).
+//   Infinite inputs give the mathematical limits; NaN in gives NaN out.
+// - Single-threaded; callers split large work across threads themselves.
+#ifndef CORTEX_KERNELS_H
+#define CORTEX_KERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- Element-wise functions: y[i] = f(x[i]) ----
+
+/// e^x; overflows to +inf above ~88.72, gives subnormals down to ~-103.3 and 0 below ~-103.9.
+void ck_exp(const float *x, float *y, long n);
+/// Natural log; x < 0 gives NaN, ±0 gives -inf, +inf gives +inf, subnormals are handled exactly.
+void ck_log(const float *x, float *y, long n);
+/// tanh(x), saturating to exactly ±1 for |x| > ~9.
+void ck_tanh(const float *x, float *y, long n);
+/// 1 / (1 + e^-x), accurate in both tails (sigmoid(-100) ~ 3.7e-44, never NaN for finite x).
+void ck_sigmoid(const float *x, float *y, long n);
+/// The error function erf(x).
+void ck_erf(const float *x, float *y, long n);
+/// GELU with the exact erf: 0.5 x (1 + erf(x / sqrt 2)), accurate in the negative tail too.
+void ck_gelu(const float *x, float *y, long n);
+/// dx = g * d/dx gelu(x).
+void ck_gelu_backward(const float *x, const float *g, float *dx, long n);
+/// GELU, PyTorch approximate='tanh': 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+void ck_gelu_tanh(const float *x, float *y, long n);
+/// dx = g * d/dx gelu_tanh(x).
+void ck_gelu_tanh_backward(const float *x, const float *g, float *dx, long n);
+/// SiLU / swish: x * sigmoid(x).
+void ck_silu(const float *x, float *y, long n);
+/// dx = g * sigmoid(x) * (1 + x * (1 - sigmoid(x))).
+void ck_silu_backward(const float *x, const float *g, float *dx, long n);
+/// PyTorch softplus: x where beta*x > threshold, else log(1 + e^(beta x)) / beta.
+void ck_softplus(const float *x, float *y, long n, float beta, float threshold);
+/// dx = g where beta*x > threshold, else g * sigmoid(beta x).
+void ck_softplus_backward(const float *x, const float *g, float *dx, long n, float beta, float threshold);
+/// dx = g * (1 - y^2), given y = tanh(x) (the forward output, not x).
+void ck_tanh_backward(const float *y, const float *g, float *dx, long n);
+/// dx = g * y * (1 - y), given y = sigmoid(x) (the forward output, not x).
+void ck_sigmoid_backward(const float *y, const float *g, float *dx, long n);
+
+// ---- Softmax family over the middle axis of a contiguous (outer, n, inner) block ----
+// inner == 1 means rows of length n. Subtracts the row max first, so any finite input is safe;
+// -inf entries get probability 0 (log-probability -inf) unless the whole row is -inf, which gives
+// NaN as in PyTorch. Sums are accumulated in double. The output may be exactly the input array
+// (y == x; dx == g or dx == y for the backward ones); partial overlap is not supported.
+
+/// y = exp(x - max) / sum(exp(x - max)) along the middle axis.
+void ck_softmax(const float *x, float *y, long outer, long n, long inner);
+/// y = x - max - log(sum(exp(x - max))) along the middle axis.
+void ck_log_softmax(const float *x, float *y, long outer, long n, long inner);
+/// dx = y * (g - sum(g * y)), given y = softmax output.
+void ck_softmax_backward(const float *y, const float *g, float *dx, long outer, long n, long inner);
+/// dx = g - exp(y) * sum(g), given y = log_softmax output.
+void ck_log_softmax_backward(const float *y, const float *g, float *dx, long outer, long n, long inner);
+
+// ---- im2col / col2im for one image (C, H, W) in NCHW, PyTorch conv2d semantics ----
+// Zero padding (ph, pw), stride (sh, sw) >= 1, dilation (dh, dw) >= 1. col is (C*kh*kw, oh*ow)
+// row-major, row index (c*kh + i)*kw + j, where oh = (H + 2*ph - dh*(kh-1) - 1)/sh + 1 and
+// ow = (W + 2*pw - dw*(kw-1) - 1)/sw + 1. img and col must not overlap.
+
+/// Writes every element of col (padding positions become 0).
+void ck_im2col(const float *img, float *col, long channels, long height, long width,
+               long kh, long kw, long ph, long pw, long sh, long sw, long dh, long dw);
+/// The adjoint of ck_im2col: accumulates (+=) col into img; zero img first for a fresh result.
+void ck_col2im(const float *col, float *img, long channels, long height, long width,
+               long kh, long kw, long ph, long pw, long sh, long sw, long dh, long dw);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

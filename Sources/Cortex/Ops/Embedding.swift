@@ -1,0 +1,23 @@
+// Embedding lookup: rows of a weight table picked by integer ids, with the gradient scattered back
+// (and never reaching the padding row).
+import CortexEngine
+
+/// Rows of `weight` (num_embeddings, dim) for each id in `indices` (any shape); the result has shape
+/// indices.shape + [dim], as torch.nn.functional.embedding. The `paddingIndex` row gets no gradient.
+public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = nil) -> Tensor {
+    require(weight.rank == 2, "embedding: weight must be 2-D (num_embeddings, dim), got shape \(weight.shape)")
+    require(indices.dtype.isInteger, "embedding: indices must be an integer tensor, got \(indices.dtype)")
+    let flat = indices.reshaped([-1])
+    let rows = noGrad { weight.detach().indexSelect(0, flat) }
+    let outShape = indices.shape + [weight.shape[1]]
+    return rows.reshaped(outShape).recordingGrad("embedding", inputs: [weight]) { g in
+        var dw = Tensor.zeros(weight.shape).indexAdding(0, flat, g.reshaped([-1, weight.shape[1]]))
+        if let paddingIndex {
+            let p = paddingIndex < 0 ? paddingIndex + weight.shape[0] : paddingIndex
+            let keep = Tensor.ones([weight.shape[0], 1])
+            keep.floatPointer[p] = 0
+            dw = dw * keep
+        }
+        return [dw]
+    }
+}

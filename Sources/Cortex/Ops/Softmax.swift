@@ -1,0 +1,31 @@
+// softmax and log_softmax along one axis, on the engine's fused, numerically stable kernels.
+import CCortexKernels
+
+extension Tensor {
+    /// exp(x) / Σ exp(x) along `dim`.
+    public func softmax(dim: Int) -> Tensor { softmaxFamily(dim: dim, log: false) }
+
+    /// x − log Σ exp(x) along `dim`.
+    public func logSoftmax(dim: Int) -> Tensor { softmaxFamily(dim: dim, log: true) }
+
+    private func softmaxFamily(dim: Int, log: Bool) -> Tensor {
+        let name = log ? "log_softmax" : "softmax"
+        requireFloat(name)
+        let a = normalizeAxis(dim, rank: rank, op: name)
+        let outer = shape[..<min(a, rank)].reduce(1, *), n = rank == 0 ? 1 : shape[a]
+        let inner = rank == 0 ? 1 : shape[(a + 1)...].reduce(1, *)
+        let x = contiguousStorage(), y = Tensor(uninitialized: shape)
+        withFloats(x, y) { log ? ck_log_softmax($0, $1, outer, n, inner) : ck_softmax($0, $1, outer, n, inner) }
+        let saved = y.detach()
+        return y.recordingGrad(name, inputs: [self]) { g in
+            let gc = g.contiguousStorage(), dx = Tensor(uninitialized: gc.shape)
+            withFloats(saved, gc, dx) {
+                log ? ck_log_softmax_backward($0, $1, $2, outer, n, inner) : ck_softmax_backward($0, $1, $2, outer, n, inner)
+            }
+            return [dx]
+        }
+    }
+}
+
+public func softmax(_ x: Tensor, dim: Int) -> Tensor { x.softmax(dim: dim) }
+public func logSoftmax(_ x: Tensor, dim: Int) -> Tensor { x.logSoftmax(dim: dim) }

@@ -1,0 +1,61 @@
+// Element-wise math of one tensor: exp, log, sqrt, abs, trig, clamp … Each forward kernel and its
+// derivative live side by side in the engine's `UnaryOp` table; this file makes them tensor ops.
+import CortexEngine
+
+extension UnaryOp {
+    /// Which forward values the derivative reads, so the graph keeps only what it needs.
+    var backwardReads: (input: Bool, output: Bool) {
+        switch self {
+        case .sqrt, .reciprocal, .exp, .sigmoid, .tanh: (false, true)
+        case .elu: (true, true)
+        case .neg, .addScalar, .rsubScalar, .mulScalar, .sign, .floor, .ceil, .round: (false, false)
+        default: (true, false)
+        }
+    }
+}
+
+extension Tensor {
+    /// Applies an engine unary op and records its derivative.
+    func unary(_ op: UnaryOp, _ name: String) -> Tensor {
+        requireFloat(name)
+        let x = contiguousStorage()
+        let y = Tensor(uninitialized: shape)
+        withFloats(x, y) { Unary.apply(op, $0, $1, count: count) }
+        guard Tensor.needsGrad(self) else { return y }
+        let reads = op.backwardReads
+        let savedX = reads.input ? x.detach() : nil, savedY = reads.output ? y.detach() : nil
+        return y.recordingGrad(name, inputs: [self]) { g in
+            let gc = g.contiguousStorage()
+            let dx = Tensor(uninitialized: gc.shape)
+            // Unused operands get the gradient's pointer: the rule never reads them.
+            let xs = savedX ?? gc, ys = savedY ?? gc
+            withFloats(xs, ys, gc, dx) { Unary.backward(op, x: $0, y: $1, grad: $2, into: $3, count: dx.count) }
+            return [dx]
+        }
+    }
+
+    public func exp() -> Tensor { unary(.exp, "exp") }
+    public func log() -> Tensor { unary(.log, "log") }
+    public func sqrt() -> Tensor { unary(.sqrt, "sqrt") }
+    /// 1/√x.
+    public func rsqrt() -> Tensor { sqrt().reciprocal() }
+    public func abs() -> Tensor { unary(.abs, "abs") }
+    public func sin() -> Tensor { unary(.sin, "sin") }
+    public func cos() -> Tensor { unary(.cos, "cos") }
+    public func square() -> Tensor { unary(.square, "square") }
+    public func reciprocal() -> Tensor { unary(.reciprocal, "reciprocal") }
+    public func neg() -> Tensor { unary(.neg, "neg") }
+    /// −1, 0 or 1 (zero gradient).
+    public func sign() -> Tensor { unary(.sign, "sign") }
+    public func floor() -> Tensor { unary(.floor, "floor") }
+    public func ceil() -> Tensor { unary(.ceil, "ceil") }
+    public func round() -> Tensor { unary(.round, "round") }
+    public func tanh() -> Tensor { unary(.tanh, "tanh") }
+    public func sigmoid() -> Tensor { unary(.sigmoid, "sigmoid") }
+
+    /// Values limited to [min, max]; the gradient passes where min ≤ x ≤ max, as in PyTorch.
+    public func clamped(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
+        require(!(lo > hi), "clamp: min \(lo) is greater than max \(hi)")
+        return unary(.clamp(min: lo, max: hi), "clamp")
+    }
+}

@@ -1,0 +1,13 @@
+// The `cortex` command line: the entry point and its subcommands.
+import ArgumentParser
+import Cortex
+
+@main
+struct CortexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cortex",
+        abstract: "Cortex: deep learning in Swift — tensors, autograd and a fast CPU engine.",
+        version: Cortex.version,
+        subcommands: [DemoCommand.self, BenchCommand.self]
+    )
+}

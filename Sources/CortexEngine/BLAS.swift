@@ -1,0 +1,52 @@
+// The one door to the platform BLAS: row-major single-precision GEMM and its thread control.
+import CBLAS
+
+public enum BLAS {
+    /// C[m×n] = alpha · op(A) · op(B) + beta · C, all row-major with leading dimensions in elements.
+    @inlinable
+    public static func sgemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            // BLAS would leave C as beta·C; spell it out so beta = 0 really means "overwrite".
+            for row in 0..<m {
+                let line = c + row * ldc
+                for column in 0..<n { line[column] = beta == 0 ? 0 : beta * line[column] }
+            }
+            return
+        }
+        cblas_sgemm(CblasRowMajor,
+                    transposeA ? CblasTrans : CblasNoTrans,
+                    transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// y = alpha · op(A) · x + beta · y for a row-major m×n matrix A.
+    @inlinable
+    public static func sgemv(
+        transposeA: Bool, m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+
+    /// The number of threads BLAS calls use.
+    public static var threadCount: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(newValue)) }
+    }
+
+    /// Runs `body` with BLAS limited to `count` threads, e.g. inside a region the engine already
+    /// parallelises, so the two thread pools never compete for the same cores.
+    public static func withThreads<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        let previous = threadCount
+        threadCount = count
+        defer { threadCount = previous }
+        return try body()
+    }
+}

@@ -1,0 +1,137 @@
+// Reductions over the middle axis of a contiguous (outer, n, inner) block — the layout any
+// reduction over one run of adjacent axes takes — plus whole-array sums.
+
+public enum ReduceOp: Sendable { case sum, max, min }
+
+public enum Reduce {
+    /// out[o, i] = reduce_k x[o, k, i]; `out` holds outer·inner floats.
+    public static func apply(_ op: ReduceOp, _ x: UnsafePointer<Float>, outer: Int, n: Int, inner: Int,
+                             into out: UnsafeMutablePointer<Float>) {
+        switch op {
+        case .sum: run(x, outer, n, inner, out, identity: 0, rowKernel: sumRow) { $0 + $1 }
+        case .max: run(x, outer, n, inner, out, identity: -.infinity, rowKernel: maxRow) { ($0.isNaN || $0 > $1) ? $0 : $1 }
+        case .min: run(x, outer, n, inner, out, identity: .infinity, rowKernel: minRow) { ($0.isNaN || $0 < $1) ? $0 : $1 }
+        }
+    }
+
+    @inline(__always)
+    static func run(_ x: UnsafePointer<Float>, _ outer: Int, _ n: Int, _ inner: Int, _ out: UnsafeMutablePointer<Float>,
+                    identity: Float, rowKernel: (UnsafePointer<Float>, Int) -> Float,
+                    _ combine: (Float, Float) -> Float) {
+        if inner == 1 {
+            let grain = max(1, Parallel.elementwiseGrain / max(n, 1))
+            Parallel.forRange(outer, grain: grain) { rows in
+                for o in rows { out[o] = rowKernel(x + o * n, n) }
+            }
+            return
+        }
+        // Accumulate whole rows of `inner` values: unit-stride, so it vectorises across `inner`.
+        let grain = max(1, Parallel.elementwiseGrain / max(n * inner, 1))
+        Parallel.forRange(outer, grain: grain) { rows in
+            for o in rows {
+                let dst = out + o * inner
+                for i in 0..<inner { dst[i] = identity }
+                for k in 0..<n {
+                    let src = x + (o * n + k) * inner
+                    for i in 0..<inner { dst[i] = combine(dst[i], src[i]) }
+                }
+            }
+        }
+    }
+
+    /// Sum of `n` floats with 16 independent partial sums, blocked pairwise, so rounding error grows
+    /// like log(n) rather than n (PyTorch's cascade sum gives the same accuracy class).
+    public static func sumRow(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        if n <= 1024 { return sumBlock(x, n) }
+        let half = (n / 2 + 15) & ~15
+        return sumRow(x, half) + sumRow(x + half, n - half)
+    }
+
+    @inline(__always)
+    static func sumBlock(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD16<Float>(repeating: 0)
+        var i = 0
+        while i + 16 <= n {
+            acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            i += 16
+        }
+        var total = acc.sum()
+        while i < n { total += x[i]; i += 1 }
+        return total
+    }
+
+    static func maxRow(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        var best = -Float.infinity
+        for i in 0..<n {
+            let v = x[i]
+            if v.isNaN { return v }
+            best = v > best ? v : best
+        }
+        return best
+    }
+
+    static func minRow(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        var best = Float.infinity
+        for i in 0..<n {
+            let v = x[i]
+            if v.isNaN { return v }
+            best = v < best ? v : best
+        }
+        return best
+    }
+
+    /// Whole-array sum, split across cores above the element-wise grain.
+    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        let chunks = min(Parallel.threadCount, max(1, count / (Parallel.elementwiseGrain * 4)))
+        if chunks == 1 { return sumRow(x, count) }
+        var partials = [Float](repeating: 0, count: chunks)
+        partials.withUnsafeMutableBufferPointer { p in
+            let base = p.baseAddress!
+            Parallel.forRange(chunks, grain: 1) { range in
+                for c in range {
+                    let start = count * c / chunks, end = count * (c + 1) / chunks
+                    base[c] = sumRow(x + start, end - start)
+                }
+            }
+        }
+        return partials.reduce(0, +)
+    }
+
+    /// Index of the first maximum (or minimum) along the middle axis; NaN counts as the maximum,
+    /// as in torch.argmax.
+    public static func argExtreme(_ x: UnsafePointer<Float>, outer: Int, n: Int, inner: Int, max isMax: Bool,
+                                  into out: UnsafeMutablePointer<Int64>) {
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = x + o * n * inner + i
+                var best = base[0], bestIndex = 0
+                if !best.isNaN {
+                    for k in 1..<max(n, 1) {
+                        let v = base[k * inner]
+                        if v.isNaN { best = v; bestIndex = k; break }
+                        if isMax ? v > best : v < best { best = v; bestIndex = k }
+                    }
+                }
+                out[o * inner + i] = Int64(bestIndex)
+            }
+        }
+    }
+
+    /// Inclusive prefix sum along the middle axis; `reverse` sums from the end (the cumsum adjoint).
+    public static func cumsum(_ x: UnsafePointer<Float>, outer: Int, n: Int, inner: Int, reverse: Bool,
+                              into out: UnsafeMutablePointer<Float>) {
+        for o in 0..<outer {
+            let src = x + o * n * inner, dst = out + o * n * inner
+            for step in 0..<n {
+                let k = reverse ? n - 1 - step : step
+                let row = src + k * inner, target = dst + k * inner
+                if step == 0 {
+                    for i in 0..<inner { target[i] = row[i] }
+                } else {
+                    let previous = dst + (reverse ? k + 1 : k - 1) * inner
+                    for i in 0..<inner { target[i] = previous[i] + row[i] }
+                }
+            }
+        }
+    }
+}

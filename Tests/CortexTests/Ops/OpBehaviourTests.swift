@@ -1,0 +1,56 @@
+// Behaviour that parity fixtures and finite differences do not pin down: conventions at the edges.
+import Testing
+@testable import Cortex
+
+@Suite("Op behaviour")
+struct OpBehaviourTests {
+    @Test func embeddingPaddingRowGetsNoGradient() {
+        let weight = Tensor.randn([4, 2], generator: RandomGenerator(seed: 1)).requiringGrad()
+        embedding(Tensor([0, 2, 0, 3]), weight: weight, paddingIndex: 0).sum().backward()
+        #expect(weight.grad?.scalars == [0, 0, 0, 0, 1, 1, 1, 1])
+    }
+
+    @Test func softmaxHandlesMaskedEntriesAndLargeValues() {
+        let x = Tensor([1000, 1000, -.infinity] as [Float])
+        #expect(x.softmax(dim: 0).scalars == [0.5, 0.5, 0])
+        let logp = Tensor([0, -.infinity] as [Float]).logSoftmax(dim: 0).scalars
+        #expect(logp[0] == 0 && logp[1] == -.infinity)
+    }
+
+    @Test func maximumSplitsTiedGradients() {
+        let a = Tensor([1, 2] as [Float]).requiringGrad(), b = Tensor([1, 3] as [Float]).requiringGrad()
+        a.maximum(b).sum().backward()
+        #expect(a.grad?.scalars == [0.5, 0] && b.grad?.scalars == [0.5, 1])
+    }
+
+    @Test func batchNormUpdatesRunningStatistics() {
+        let x = Tensor([1, 2, 3, 4] as [Float], shape: [4, 1])
+        let mean = Tensor.zeros([1]), variance = Tensor.ones([1])
+        _ = batchNorm(x, runningMean: mean, runningVar: variance, training: true, momentum: 0.5)
+        #expect(mean.scalars == [1.25])                     // 0.5·0 + 0.5·2.5
+        #expect(abs(variance.item() - (0.5 + 0.5 * 5.0 / 3)) < 1e-6)   // unbiased batch variance 5/3
+    }
+
+    @Test func dropoutIsSeededAndScalesSurvivors() {
+        let x = Tensor.ones([1000])
+        let a = dropout(x, probability: 0.25, generator: RandomGenerator(seed: 9)).scalars
+        let b = dropout(x, probability: 0.25, generator: RandomGenerator(seed: 9)).scalars
+        #expect(a == b)
+        #expect(Set(a).isSubset(of: [0, Float(1) / 0.75]))
+        #expect(dropout(x, probability: 0.5, training: false).scalars == x.scalars)
+    }
+
+    @Test func padModes() {
+        let x = Tensor([1, 2, 3] as [Float])
+        #expect(pad(x, [2, 1], mode: .reflect).scalars == [3, 2, 1, 2, 3, 2])
+        #expect(pad(x, [1, 2], mode: .replicate).scalars == [1, 1, 2, 3, 3, 3])
+        #expect(pad(x, [-1, 1]).scalars == [2, 3, 0])
+    }
+
+    @Test func crossEntropyWithProbabilitiesEqualsIntegerTargets() {
+        let logits = Tensor.randn([4, 3], generator: RandomGenerator(seed: 5))
+        let labels = Tensor([2, 0, 1, 1])
+        let oneHot = Tensor.eye(3).indexSelect(0, labels)
+        #expect(abs(crossEntropy(logits, labels).item() - crossEntropy(logits, oneHot).item()) < 1e-6)
+    }
+}

@@ -1,0 +1,17 @@
+// Locating test data: the PyTorch parity fixtures (a copy lives in Resources/torch so a clone anywhere
+// runs them; CORTEX_TORCH_FIXTURES points at another generated set).
+import Foundation
+
+enum Fixtures {
+    /// The folder holding this test target's resources.
+    static let resources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Resources")
+
+    /// The PyTorch reference cases to run: $CORTEX_TORCH_FIXTURES or the bundled copy.
+    static var torchDirectory: URL {
+        if let path = ProcessInfo.processInfo.environment["CORTEX_TORCH_FIXTURES"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        return resources.appendingPathComponent("torch")
+    }
+}
