@@ -85,8 +85,8 @@ CK_INLINE float ck_gelu_tanh_grad1(float x, float g) {
     float xc = ck_clamp(x, -20.0f, 20.0f);
     float dv = 1.59576912f + 0.214064449f * (xc * xc);
     float sn = x >= 0.0f ? e * d : d;
-    float gd = g * (d * (1.0f + (xc * dv) * sn));
-    return x >= 0.0f ? gd : ck_exp_times(E, gd);
+    float u = d * (1.0f + (xc * dv) * sn);
+    return g * (x >= 0.0f ? u : ck_exp_times(E, u));
 }
 CK_MAP2(ck_gelu_tanh_backward, ck_gelu_tanh_grad1, CK_NOTHING, CK_NOTHING)
 
@@ -107,8 +107,8 @@ CK_INLINE float ck_silu_grad1(float x, float g) {
     float d = 1.0f / (1.0f + e);
     float sn = x >= 0.0f ? e * d : d;
     float xc = ck_clamp(x, CK_FAR_LEFT, -CK_FAR_LEFT);
-    float gd = g * (d * (1.0f + xc * sn));
-    return x >= 0.0f ? gd : ck_exp_times(E, gd);
+    float u = d * (1.0f + xc * sn);
+    return g * (x >= 0.0f ? u : ck_exp_times(E, u));
 }
 CK_MAP2(ck_silu_backward, ck_silu_grad1, CK_NOTHING, CK_NOTHING)
 

@@ -37,10 +37,14 @@ CK_INLINE float ck_exp_diff(float a, float b) {
     return ck_exp_hl(d, ck_fabs(d) < __builtin_inff() ? err : -0.0f);
 }
 
-// log of a sum of exponentials (>= 1, or NaN) in double, without libm so the library links against
-// nothing: s = 2^k m with m in [sqrt(1/2), sqrt(2)), and log m from the float log1p kernel, whose
-// relative accuracy matters when s is barely above 1 (one dominant entry, log-prob near 0).
-CK_INLINE double ck_log_sum(double s) {
+// log(cnt + rest) in double for log-softmax, without libm so the library links against nothing.
+// cnt counts the entries equal to the max (each contributing e^0 = 1) and rest sums the others,
+// kept apart so that with a single dominant entry log(1 + rest) = log1p(rest) keeps its relative
+// accuracy: 1 + 1e-11 in one double would leave the log-prob of that entry only ~5 digits.
+// Otherwise s = 2^k m with m in [sqrt(1/2), sqrt(2)) and log m from the float log1p kernel.
+CK_INLINE double ck_log_sum(double cnt, double rest) {
+    if (cnt == 1.0 && rest >= 0.0 && rest < 0.41) return ck_log1p_reduced((float)rest);
+    double s = cnt + rest;
     if (!(s > 0.0 && s < __builtin_inf())) return s > 0.0 ? s : __builtin_nan("");
     uint64_t u;
     memcpy(&u, &s, sizeof u);
@@ -72,12 +76,19 @@ CK_INLINE void ck_softmax_row(const float *x, float *y, long n) {
 
 CK_INLINE void ck_log_softmax_row(const float *x, float *y, long n) {
     float m = ck_row_max(x, n);
-    double sum = 0.0;
+    // e - 1 for the max entries is exactly 0, or NaN when the max is inf (then the row is NaN, as
+    // in PyTorch).
+    double cnt = 0.0, rest = 0.0;
 #pragma clang loop vectorize(enable)
-    for (long i = 0; i < n; i++) sum += ck_exp_diff(x[i], m);
+    for (long i = 0; i < n; i++) {
+        double e = ck_exp_diff(x[i], m);
+        int top = x[i] == m;
+        cnt += top ? 1.0 : 0.0;
+        rest += top ? e - 1.0 : e;
+    }
     // (x - m) - log sum in double, rounded once. x - m is exact in double; folding m and log sum
     // into one constant first would round away a log-prob near 0 (one dominant entry).
-    double md = m, lse = ck_log_sum(sum);
+    double md = m, lse = ck_log_sum(cnt, rest);
 #pragma clang loop vectorize(assume_safety)
     for (long i = 0; i < n; i++) y[i] = (float)(((double)x[i] - md) - lse);
 }
@@ -136,14 +147,19 @@ CK_INLINE void ck_softmax_strip(const float *x, float *y, long n, long inner, lo
 
 CK_INLINE void ck_log_softmax_strip(const float *x, float *y, long n, long inner, long w) {
     float m[CK_STRIP];
-    double sum[CK_STRIP];
+    double cnt[CK_STRIP], sum[CK_STRIP];
     ck_strip_max(x, n, inner, w, m);
-    for (long k = 0; k < w; k++) sum[k] = 0.0;
-    for (long j = 0; j < n; j++) {
+    for (long k = 0; k < w; k++) cnt[k] = sum[k] = 0.0;
+    for (long j = 0; j < n; j++) {  // as in ck_log_softmax_row
         const float *xr = x + j * inner;
-        for (long k = 0; k < w; k++) sum[k] += ck_exp_diff(xr[k], m[k]);
+        for (long k = 0; k < w; k++) {
+            double e = ck_exp_diff(xr[k], m[k]);
+            int top = xr[k] == m[k];
+            cnt[k] += top ? 1.0 : 0.0;
+            sum[k] += top ? e - 1.0 : e;
+        }
     }
-    for (long k = 0; k < w; k++) sum[k] = ck_log_sum(sum[k]);  // now log sum
+    for (long k = 0; k < w; k++) sum[k] = ck_log_sum(cnt[k], sum[k]);  // now log sum
     for (long j = 0; j < n; j++) {
         const float *xr = x + j * inner;
         float *yr = y + j * inner;

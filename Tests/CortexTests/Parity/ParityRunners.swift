@@ -2,13 +2,55 @@
 // case's inputs (by name) and attributes, returning the outputs in the manifest's order.
 @testable import Cortex
 
+/// Inputs arrive by name; the expected outputs too, as "expected/<name>", for runners that need
+/// only their sizes (how many epochs a schedule ran).
 typealias ParityRunner = (ParityCase, [String: Tensor]) throws -> [Tensor]
 
 /// Ops whose cases belong to later issues: skipped, never failed, until their runners exist.
 let laterWorkOps: Set<String> = [
-    "lstm", "gru", "rnn", "multi_head_attention", "optimizer", "lr_schedule", "clip_grad_norm",
-    "metrics_binary", "metrics_multiclass", "metrics_regression",
+    "lstm", "gru", "rnn", "multi_head_attention", "metrics_binary", "metrics_multiclass", "metrics_regression",
 ]
+
+/// A fresh copy of `t` as a trainable leaf.
+private func leaf(_ t: Tensor) -> Tensor {
+    let copy = Tensor.zeros(t.shape)
+    copy.assign(t)
+    return copy.requiringGrad()
+}
+
+private func makeOptimizer(_ c: ParityCase, _ parameter: Tensor) throws -> Optimizer {
+    let lr = try c.float("lr")
+    let betas = (c.attributes["betas"] as? [Double]).map { (Float($0[0]), Float($0[1])) } ?? (0.9, 0.999)
+    let wd = try c.float("weight_decay", default: 0)
+    switch c.string("optimizer", default: "") {
+    case "sgd":
+        return SGD([parameter], learningRate: lr, momentum: try c.float("momentum", default: 0),
+                   dampening: try c.float("dampening", default: 0), weightDecay: wd, nesterov: c.bool("nesterov", default: false))
+    case "adam":
+        return Adam([parameter], learningRate: lr, betas: betas, eps: try c.float("eps", default: 1e-8), weightDecay: wd,
+                    amsgrad: c.bool("amsgrad", default: false))
+    case "adamw":
+        return AdamW([parameter], learningRate: lr, betas: betas, eps: try c.float("eps", default: 1e-8), weightDecay: wd,
+                     amsgrad: c.bool("amsgrad", default: false))
+    case "rmsprop":
+        return RMSprop([parameter], learningRate: lr, alpha: try c.float("alpha", default: 0.99), eps: try c.float("eps", default: 1e-8),
+                       weightDecay: wd, momentum: try c.float("momentum", default: 0), centered: c.bool("centered", default: false))
+    case "adagrad":
+        return Adagrad([parameter], learningRate: lr, weightDecay: wd,
+                       initialAccumulatorValue: try c.float("initial_accumulator_value", default: 0), eps: try c.float("eps", default: 1e-10))
+    case let other:
+        throw ParityError("unknown optimizer '\(other)'")
+    }
+}
+
+private func makeSchedule(_ c: ParityCase, _ optimizer: Optimizer) throws -> LearningRateSchedule {
+    switch c.string("schedule", default: "") {
+    case "step": return StepLR(optimizer, stepSize: try c.int("step_size"), gamma: try c.float("gamma"))
+    case "exponential": return ExponentialLR(optimizer, gamma: try c.float("gamma"))
+    case "cosine": return CosineAnnealingLR(optimizer, tMax: try c.int("T_max"), etaMin: try c.float("eta_min", default: 0))
+    case let other: throw ParityError("unknown schedule '\(other)'")
+    }
+}
 
 private func input(_ tensors: [String: Tensor], _ name: String) throws -> Tensor {
     guard let t = tensors[name] else { throw ParityError("missing input \(name)") }
@@ -141,6 +183,41 @@ nonisolated(unsafe) let parityRunners: [String: ParityRunner] = [
     "scaled_dot_product_attention": { c, t in
         [scaledDotProductAttention(query: try input(t, "query"), key: try input(t, "key"), value: try input(t, "value"),
                                    isCausal: c.bool("is_causal", default: false))]
+    },
+    // Optimisation.
+    "optimizer": { c, t in
+        let parameter = leaf(try input(t, "param"))
+        let optimizer = try makeOptimizer(c, parameter)
+        var trajectory: [Tensor] = []
+        for g in try input(t, "grads").split(1) {
+            optimizer.zeroGrad()
+            parameter.grad = g.squeezed(0).contiguous()
+            optimizer.step()
+            trajectory.append(parameter.detach().contiguous().to(.float32) * 1)
+        }
+        return [Tensor.stack(trajectory)]
+    },
+    "lr_schedule": { c, t in
+        let optimizer = SGD([Tensor.zeros([1]).requiringGrad()], learningRate: try c.float("base_lr"))
+        let schedule = try makeSchedule(c, optimizer)
+        let epochs = try input(t, "expected/lr").count
+        var rates: [Float] = []
+        for _ in 0..<epochs {
+            rates.append(optimizer.learningRate)
+            optimizer.step()
+            schedule.step()
+        }
+        return [Tensor(rates)]
+    },
+    "clip_grad_norm": { c, t in
+        let grads = [try input(t, "grad0"), try input(t, "grad1")]
+        let parameters = grads.map { g -> Tensor in
+            let p = Tensor.zeros(g.shape).requiringGrad()
+            p.grad = leaf(g).detach()
+            return p
+        }
+        let norm = clipGradNorm(parameters, maxNorm: try c.float("max_norm"), normType: try c.float("norm_type", default: 2))
+        return parameters.map { $0.grad! } + [Tensor([norm])]
     },
     // Losses.
     "cross_entropy": { c, t in

@@ -1,0 +1,105 @@
+// The optimiser base: the parameters it owns, its learning rate, per-parameter state, and saving
+// and restoring that state so a resumed run continues exactly.
+import CortexEngine
+
+/// Updates parameters in place from their gradients. Subclasses implement `update`.
+///
+/// Updates run as one fused loop per parameter over raw buffers, outside autograd, with no
+/// temporary tensors — the optimiser step is a memory-bound pass, not a chain of tensor ops.
+open class Optimizer: @unchecked Sendable {
+    public let parameters: [Tensor]
+    /// The current learning rate; schedules change it between steps.
+    public var learningRate: Float
+    /// Per-parameter state tensors by name (e.g. "exp_avg"), created on first use.
+    var state: [[String: Tensor]]
+    /// Number of `step()` calls that updated parameters.
+    public internal(set) var stepCount = 0
+
+    public init(_ parameters: [Tensor], learningRate: Float) {
+        require(learningRate >= 0, "optimizer: learning rate must be non-negative, got \(learningRate)")
+        for p in parameters {
+            require(p.dtype == .float32 && p.requiresGrad && p.isLeaf, "optimizer: parameters must be float32 leaf tensors that require grad (got \(p.dtype), shape \(p.shape))")
+        }
+        self.parameters = parameters
+        self.learningRate = learningRate
+        state = Array(repeating: [:], count: parameters.count)
+    }
+
+    /// Forgets every parameter's gradient.
+    public func zeroGrad() { for p in parameters { p.grad = nil } }
+
+    /// Applies one update from the current gradients; parameters without a gradient are left alone.
+    public func step() {
+        stepCount += 1
+        noGrad {
+            for (i, p) in parameters.enumerated() {
+                guard let g = p.grad else { continue }
+                let grad = g.contiguousStorage()
+                require(grad.shape == p.shape, "optimizer: gradient shape \(grad.shape) differs from parameter shape \(p.shape)")
+                require(p.isContiguous, "optimizer: parameter of shape \(p.shape) is not contiguous")
+                withExtendedLifetime((p, grad)) {
+                    update(index: i, parameter: p.floatPointer, gradient: grad.floatPointer, count: p.count)
+                }
+            }
+        }
+    }
+
+    /// Updates one parameter of `count` floats from its gradient. Called inside `step()`.
+    open func update(index: Int, parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int) {
+        fatalError("\(type(of: self)) must override update(index:parameter:gradient:count:)")
+    }
+
+    /// The state tensor `name` of parameter `index`, created filled with `initial` on first use.
+    func buffer(_ index: Int, _ name: String, initial: Float = 0) -> UnsafeMutablePointer<Float> {
+        if let t = state[index][name] { return t.floatPointer }
+        let t = Tensor.full(parameters[index].shape, initial)
+        state[index][name] = t
+        return t.floatPointer
+    }
+
+    /// Per-parameter step counter (PyTorch keeps one per parameter), stored as a 0-d tensor.
+    func advanceStep(_ index: Int) -> Int {
+        let counter = state[index]["step"] ?? Tensor.zeros([])
+        let next = Int(counter.item()) + 1
+        counter.floatPointer.pointee = Float(next)
+        state[index]["step"] = counter
+        return next
+    }
+
+    // MARK: - Saving and restoring
+
+    /// The optimiser's state as named tensors ("lr", "step_count", "state.<i>.<name>"), ready to be
+    /// written into a checkpoint next to the model's weights.
+    public func stateDict() -> [String: Tensor] {
+        var result: [String: Tensor] = ["lr": Tensor(learningRate), "step_count": Tensor(Float(stepCount))]
+        for (i, entries) in state.enumerated() {
+            for (name, t) in entries { result["state.\(i).\(name)"] = t.contiguousStorage() }
+        }
+        return result
+    }
+
+    /// Restores state saved by `stateDict()` for the same parameter list.
+    public func loadStateDict(_ saved: [String: Tensor]) throws {
+        guard let lr = saved["lr"], let steps = saved["step_count"] else {
+            throw StateDictError("optimizer state needs 'lr' and 'step_count'")
+        }
+        var restored: [[String: Tensor]] = Array(repeating: [:], count: parameters.count)
+        for (key, t) in saved where key.hasPrefix("state.") {
+            let parts = key.split(separator: ".", maxSplits: 2)
+            guard parts.count == 3, let i = Int(parts[1]), i >= 0, i < parameters.count else {
+                throw StateDictError("optimizer state key '\(key)' does not name one of \(parameters.count) parameters")
+            }
+            let name = String(parts[2])
+            let expected = name == "step" ? [] : parameters[i].shape
+            guard t.shape == expected else {
+                throw StateDictError("optimizer state '\(key)' has shape \(t.shape), expected \(expected)")
+            }
+            let copy = Tensor(uninitialized: t.shape)
+            t.to(.float32).copyValues(into: copy)
+            restored[i][name] = copy
+        }
+        learningRate = lr.item()
+        stepCount = Int(steps.item())
+        state = restored
+    }
+}
