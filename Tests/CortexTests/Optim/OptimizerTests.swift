@@ -1,0 +1,125 @@
+// Optimisers learn, and save/restore their state exactly; schedules match PyTorch's rates.
+import Testing
+@testable import Cortex
+
+/// Minimises ‖xW − y‖² for a fixed random problem whose exact solution exists, and returns the
+/// final loss (0 at the optimum).
+private func fit(_ make: ([Tensor]) -> Optimizer, steps: Int = 200) -> Float {
+    let g = RandomGenerator(seed: 11)
+    let x = Tensor.randn([32, 5], generator: g), target = x.matmul(Tensor.randn([5, 3], generator: g))
+    let w = Tensor.zeros([5, 3]).requiringGrad()
+    let optimizer = make([w])
+    var loss: Float = 0
+    for _ in 0..<steps {
+        optimizer.zeroGrad()
+        let l = mseLoss(x.matmul(w), target)
+        l.backward()
+        optimizer.step()
+        loss = l.item()
+    }
+    return loss
+}
+
+@Suite("Optimizers")
+struct OptimizerTests {
+    @Test func everyOptimizerReducesTheLoss() {
+        let start = fit({ SGD($0, learningRate: 0) }, steps: 1)
+        let optimizers: [(String, ([Tensor]) -> Optimizer)] = [
+            ("sgd", { SGD($0, learningRate: 0.1, momentum: 0.9, nesterov: true) }),
+            ("adam", { Adam($0, learningRate: 0.05, amsgrad: true) }),
+            ("adamw", { AdamW($0, learningRate: 0.05) }),
+            ("rmsprop", { RMSprop($0, learningRate: 0.01, momentum: 0.5, centered: true) }),
+            ("adagrad", { Adagrad($0, learningRate: 0.5) }),
+        ]
+        for (name, make) in optimizers {
+            let end = fit(make)
+            #expect(end < start * 0.02, "\(name): \(start) → \(end)")
+        }
+    }
+
+    @Test func restoredStateContinuesExactly() throws {
+        let g = RandomGenerator(seed: 3)
+        let grads = (0..<6).map { _ in Tensor.randn([4], generator: g) }
+        func run(splitAt: Int?) throws -> [Float] {
+            let p = Tensor([1, 2, 3, 4] as [Float]).requiringGrad()
+            var optimizer = Adam([p], learningRate: 0.1, amsgrad: true)
+            for (t, grad) in grads.enumerated() {
+                if t == splitAt {
+                    // A new optimiser resumed from the saved state, as after a restart.
+                    let saved = optimizer.stateDict()
+                    optimizer = Adam([p], learningRate: 0.5, amsgrad: true)
+                    try optimizer.loadStateDict(saved)
+                }
+                p.grad = grad
+                optimizer.step()
+            }
+            return p.scalars
+        }
+        let resumed = try run(splitAt: 3), straight = try run(splitAt: nil)
+        #expect(resumed == straight)
+    }
+
+    @Test func loadingForeignStateThrows() {
+        let optimizer = SGD([Tensor.zeros([2]).requiringGrad()], learningRate: 0.1, momentum: 0.9)
+        #expect(throws: StateDictError.self) { try optimizer.loadStateDict([:]) }
+        #expect(throws: StateDictError.self) {
+            try optimizer.loadStateDict(["lr": Tensor(0.1), "step_count": Tensor(1), "state.0.momentum_buffer": Tensor.zeros([3])])
+        }
+    }
+
+    @Test func clippingByValue() {
+        let p = Tensor.zeros([3]).requiringGrad()
+        p.grad = Tensor([-5, 0.5, 7] as [Float])
+        clipGradValue([p], clipValue: 1)
+        #expect(p.grad?.scalars == [-1, 0.5, 1])
+    }
+}
+
+@Suite("Schedules")
+struct ScheduleTests {
+    /// Rates used in each epoch, as PyTorch's loop `record lr; optimizer.step(); schedule.step()`.
+    private func rates(_ schedule: LearningRateSchedule, _ epochs: Int) -> [Float] {
+        (0..<epochs).map { _ in
+            defer { schedule.step() }
+            return schedule.optimizer.learningRate
+        }
+    }
+
+    private func close(_ a: [Float], _ b: [Float]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-7 + 1e-5 * abs($1) }
+    }
+
+    private func optimizer() -> SGD { SGD([Tensor.zeros([1]).requiringGrad()], learningRate: 0.1) }
+
+    // Expected values from torch 2.15: OneCycleLR(o, max_lr=0.1, total_steps=10, cycle_momentum=False).
+    @Test func oneCycle() {
+        let expected: [Float] = [0.004, 0.052, 0.1, 0.0950484632, 0.0811745654, 0.0611262022, 0.0388741978, 0.0188258346,
+                                 0.0049519368, 4e-07]
+        #expect(close(rates(OneCycleLR(optimizer(), maxLearningRate: 0.1, totalSteps: 10), 10), expected))
+    }
+
+    // LinearLR(o, start_factor=0.25, total_iters=4).
+    @Test func linearWarmup() {
+        let expected: [Float] = [0.025, 0.04375, 0.0625, 0.08125, 0.1, 0.1]
+        #expect(close(rates(LinearLR(optimizer(), startFactor: 0.25, totalIterations: 4), 6), expected))
+    }
+
+    // ReduceLROnPlateau(o, patience=2, factor=0.5, cooldown=1), rate read after each step(metric).
+    @Test func reduceOnPlateau() {
+        let o = optimizer()
+        let schedule = ReduceLROnPlateau(o, factor: 0.5, patience: 2, cooldown: 1)
+        let metrics: [Float] = [1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.8, 0.85, 0.85, 0.85, 0.85, 0.85]
+        let got = metrics.map { m -> Float in
+            schedule.step(metric: m)
+            return o.learningRate
+        }
+        #expect(close(got, [0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025]))
+    }
+
+    @Test func restoreJumpsToAnEpoch() {
+        let o = optimizer()
+        let schedule = StepLR(o, stepSize: 2, gamma: 0.5)
+        schedule.restore(epoch: 5)
+        #expect(o.learningRate == 0.025 && schedule.epoch == 5)
+    }
+}
