@@ -130,7 +130,8 @@ CK_INLINE float ck_softplus_grad1(float x, float g, float beta, float threshold)
 CK_MAP2(ck_softplus_backward, ck_softplus_grad1, CK_EXTRA(float beta, float threshold),
         CK_EXTRA(beta, threshold))
 
-// 1 - y^2 as (1 - y)(1 + y): exact-ish where y is near ±1, where 1 - y*y would lose every bit.
+// 1 - y^2 as (1 - y)(1 + y): near y = +-1 the small factor is computed exactly (Sterbenz), where
+// 1 - y*y would lose every bit.
 CK_INLINE float ck_tanh_grad1(float y, float g) { return g * ((1.0f - y) * (1.0f + y)); }
 CK_MAP2(ck_tanh_backward, ck_tanh_grad1, CK_NOTHING, CK_NOTHING)
 

@@ -57,8 +57,8 @@ typedef struct {
 } ck_exp_t;
 
 CK_INLINE ck_exp_t ck_exp_split(float hi, float lo) {
-    // Beyond these bounds the result is inf, or 0 even after ck_exp_times by a factor below 2^8
-    // (e^-112 * 2^8 < 2^-150); clamping keeps 2^n representable in two halves. NaN passes through
+    // Beyond these bounds the result is inf, or 0 even after ck_exp_times by a factor below 2^11
+    // (e^-112 * 2^11 < 2^-150); clamping keeps 2^n representable in two halves. NaN passes through
     // the comparisons and poisons r.
     float x = ck_clamp(hi + lo, -112.0f, 89.0f);
     hi = ck_clamp(hi, -112.0f, 89.0f);
@@ -82,7 +82,7 @@ CK_INLINE ck_exp_t ck_exp_split(float hi, float lo) {
     return e;
 }
 
-// f * e^x, rounded once. For e^x <= 1 and |f| < 2^8: f * p * s1 can then neither overflow nor
+// f * e^x, rounded once. For e^x <= 1 and |f| < 2^11: f * p * s1 can then neither overflow nor
 // be nonzero where f * e^x rounds to 0.
 CK_INLINE float ck_exp_times(ck_exp_t e, float f) { return ((f * e.p) * e.s1) * e.s2; }
 
@@ -147,21 +147,22 @@ CK_INLINE float ck_logf(float x) {
 // ---- tanh, sigmoid ----
 
 CK_INLINE float ck_tanhf(float x) {
+    // Both branches work on |x| and the sign is put back last; x + x^3 P would turn -0 into +0.
     float a = ck_fabs(x);
-    // |x| < 0.625: tanh(x) = x + x^3 P(x^2) (fit error 1.8e-10 relative).
-    float z = x * x;
+    // |x| < 0.625: tanh(a) = a + a^3 P(a^2) (fit error 1.8e-10 relative).
+    float z = a * a;
     float P = 2.15268391e-03f;
     P = P * z - 8.19001347e-03f;
     P = P * z + 2.17068940e-02f;
     P = P * z - 5.39481789e-02f;
     P = P * z + 1.33332208e-01f;
     P = P * z - 3.33333313e-01f;
-    float small = x + (x * z) * P;
+    float small = a + (a * z) * P;
     // Otherwise (1 - m) / (1 + m) with m = e^(-2|x|) <= 0.29: no cancellation, and m underflows to 0
     // (giving exactly 1) instead of overflowing.
     float m = ck_expf(-2.0f * a);
-    float big = ck_copysign((1.0f - m) / (1.0f + m), x);
-    return a < 0.625f ? small : big;
+    float big = (1.0f - m) / (1.0f + m);
+    return ck_copysign(a < 0.625f ? small : big, x);
 }
 
 // sigmoid(x) = num / (1 + e) with e = e^-|x| in (0, 1]: 1/(1+e) for x >= 0, e/(1+e) for x < 0, so
@@ -202,9 +203,9 @@ CK_INLINE float ck_erff(float x) {
 }
 
 // scale * Phi(x), Phi(x) = P(N(0,1) <= x), and *gauss = e^(-x^2/2) in split form (0 once
-// |x| > 15.5) for the GELU gradient; |scale| must be below 2^8. Phi is computed directly, not as 0.5 (1 + erf(x / sqrt 2)),
-// so the left tail keeps its relative accuracy instead of cancelling against 1; scale (x, for GELU)
-// goes in before the last rounding for the same reason as in ck_exp_times.
+// |x| > 15.5) for the GELU gradient; |scale| must be below 2^11. Phi is computed directly, not as
+// 0.5 (1 + erf(x / sqrt 2)), so the left tail keeps its relative accuracy instead of cancelling
+// against 1; scale (x, for GELU) goes in before the last rounding as in ck_exp_times.
 CK_INLINE float ck_phif_scaled(float x, float scale, ck_exp_t *gauss) {
     float a = ck_fabs(x);
     // |x| < 0.75: Phi = 0.5 + (x/2 + x S(x^2)) (fit error 5e-10 of Phi).
@@ -224,8 +225,8 @@ CK_INLINE float ck_phif_scaled(float x, float scale, ck_exp_t *gauss) {
     float bh = ck_from_bits(ck_bits(b) & 0xfffff000u);
     ck_exp_t E = ck_exp_split(-0.5f * (bh * bh), -0.5f * ((b - bh) * (b + bh)));
     // Tail: Phi(-b) = e^(-b^2/2) t Q(t), t = 1/(1 + b/2), fitted on b in [0.75, 15.5] (fit error
-    // 7.7e-9 relative). b/2 is exact, so t carries only two roundings; its error is amplified
-    // ~1.6x in t Q(t), the largest single term in GELU's error.
+    // 7.7e-9 relative). b/2 is exact, so t carries only two roundings, which t Q(t) amplifies
+    // ~1.6x; those and the rounding inside Q make up most of GELU's worst case of ~5 ulps.
     float t = 1.0f / (1.0f + 0.5f * b);
     float Q = 8.24376196e-02f;
     Q = Q * t - 2.39208370e-01f;

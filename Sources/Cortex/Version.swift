@@ -1,5 +1,4 @@
-// The library's version, shown by `cortex --version`.
+// The library's version, shown by `cortex --version`. (A top-level constant rather than a type
+// named `Cortex`: a type with the module's name would shadow module-qualified names like Cortex.Tensor.)
 
-public enum Cortex {
-    public static let version = "0.1.0"
-}
+public let cortexVersion = "0.1.0"

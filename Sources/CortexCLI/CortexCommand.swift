@@ -7,7 +7,7 @@ struct CortexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cortex",
         abstract: "Cortex: deep learning in Swift — tensors, autograd and a fast CPU engine.",
-        version: Cortex.version,
+        version: cortexVersion,
         subcommands: [DemoCommand.self, BenchCommand.self]
     )
 }

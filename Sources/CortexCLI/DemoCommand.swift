@@ -35,7 +35,7 @@ struct DemoCommand: ParsableCommand {
             let h2 = relu(linear(h1, weight: w2, bias: b2))
             return linear(h2, weight: w3, bias: b3)
         }
-        print("Cortex \(Cortex.version) demo: 3 spirals, 600 training / 300 test points, MLP 2-64-64-3")
+        print("Cortex \(cortexVersion) demo: 3 spirals, 600 training / 300 test points, MLP 2-64-64-3")
         let start = Date()
         let learningRate: Float = 0.5
         var velocity = parameters.map { Tensor.zeros($0.shape) }

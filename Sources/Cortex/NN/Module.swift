@@ -59,6 +59,19 @@ open class Module: @unchecked Sendable {
     /// Non-trainable state (running statistics and the like), with dotted names.
     public func namedBuffers() -> [(String, Tensor)] { namedTensors().filter { !$0.1.requiresGrad } }
 
+    /// Random generators held by this module and its descendants (dropout's), by dotted name —
+    /// saved in checkpoints so a resumed run draws the same random numbers.
+    public func namedGenerators() -> [(String, RandomGenerator)] {
+        var result: [(String, RandomGenerator)] = []
+        forEachStoredProperty { label, value in
+            if let g = value as? RandomGenerator { result.append((stateKey(label), g)) }
+        }
+        for (prefix, child) in namedChildren() {
+            result += child.namedGenerators().map { ("\(prefix).\($0.0)", $0.1) }
+        }
+        return result
+    }
+
     /// This module and every descendant, depth first.
     public func modules() -> [Module] { [self] + namedChildren().flatMap { $0.1.modules() } }
 

@@ -1,0 +1,103 @@
+// Batching a dataset for training: seeded shuffling each epoch, optional drop of the last partial
+// batch, per-batch transforms, and the next batch prepared on another thread while this one trains.
+import Dispatch
+import CortexEngine
+
+/// Iterates a dataset in batches of (input, target), as torch.utils.data.DataLoader.
+///
+/// Each pass (each `for … in loader`) draws a new order from the loader's generator when
+/// `shuffle` is on, so a run with the same seed sees the same sequence of epochs. With `prefetch`
+/// the next batch is gathered (and transformed) on a background thread while the caller trains on
+/// the current one.
+public final class DataLoader: Sequence, @unchecked Sendable {
+    public let dataset: any Dataset
+    public let batchSize: Int
+    public let shuffle: Bool
+    public let dropLast: Bool
+    public let prefetch: Bool
+    /// Applied to every batch's inputs (e.g. random crops for augmentation).
+    public let transform: (@Sendable (Tensor) -> Tensor)?
+    public let generator: RandomGenerator
+
+    public init(_ dataset: any Dataset, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0, dropLast: Bool = false,
+                prefetch: Bool = true, transform: (@Sendable (Tensor) -> Tensor)? = nil) {
+        require(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.dropLast = dropLast
+        self.prefetch = prefetch
+        self.transform = transform
+        generator = RandomGenerator(seed: seed)
+    }
+
+    /// Batches per pass.
+    public var count: Int {
+        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+    }
+
+    /// The order of the next pass; advances the generator when shuffling.
+    func nextOrder() -> [Int] {
+        var order = Array(0..<dataset.count)
+        if shuffle {
+            // Fisher–Yates with the loader's own generator: reproducible across platforms.
+            for i in stride(from: order.count - 1, to: 0, by: -1) {
+                order.swapAt(i, Int(generator.next() % UInt64(i + 1)))
+            }
+        }
+        return order
+    }
+
+    public func makeIterator() -> Iterator { Iterator(self, order: nextOrder()) }
+
+    public struct Iterator: IteratorProtocol {
+        let loader: DataLoader
+        let batches: [[Int]]
+        var position = 0
+        /// The batch being prepared in the background, if any.
+        var pending: PendingBatch?
+
+        init(_ loader: DataLoader, order: [Int]) {
+            self.loader = loader
+            var batches = stride(from: 0, to: order.count, by: loader.batchSize).map {
+                Array(order[$0..<Swift.min($0 + loader.batchSize, order.count)])
+            }
+            if loader.dropLast, let last = batches.last, last.count < loader.batchSize { batches.removeLast() }
+            self.batches = batches
+            if loader.prefetch, !batches.isEmpty { pending = PendingBatch(loader, batches[0]) }
+        }
+
+        public mutating func next() -> (input: Tensor, target: Tensor)? {
+            guard position < batches.count else { return nil }
+            let current = pending?.wait() ?? loader.load(batches[position])
+            position += 1
+            pending = loader.prefetch && position < batches.count ? PendingBatch(loader, batches[position]) : nil
+            return current
+        }
+    }
+
+    func load(_ indices: [Int]) -> (input: Tensor, target: Tensor) {
+        var (x, y) = dataset.batch(at: indices)
+        if let transform { x = noGrad { transform(x) } }
+        return (x, y)
+    }
+}
+
+/// A batch being gathered on a background queue; `wait()` returns it once ready.
+final class PendingBatch: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var result: (input: Tensor, target: Tensor)?
+
+    init(_ loader: DataLoader, _ indices: [Int]) {
+        group.enter()
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            result = noGrad { loader.load(indices) }
+            group.leave()
+        }
+    }
+
+    func wait() -> (input: Tensor, target: Tensor) {
+        group.wait()
+        return result!
+    }
+}

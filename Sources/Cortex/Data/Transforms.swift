@@ -1,0 +1,101 @@
+// Transforms: scaling fitted on training data only, one-hot labels, and random crops and flips
+// for image augmentation (seeded, applied per batch).
+import CortexEngine
+
+/// Per-feature standardisation (x − mean)/std with statistics fitted on training data only, so no
+/// information from validation or test data leaks into the model (sklearn's StandardScaler).
+public struct Standardizer: Sendable {
+    public let mean: Tensor
+    public let std: Tensor
+
+    /// Fits column statistics of a (samples, features) tensor. Constant features get std 1.
+    public init(fitting data: Tensor) {
+        require(data.rank == 2 && data.shape[0] > 0, "Standardizer: expects a non-empty (samples, features) tensor, got \(data.shape)")
+        let (m, s) = noGrad { () -> (Tensor, Tensor) in
+            let mean = data.mean(dim: 0)
+            // Population std (ddof 0), as StandardScaler.
+            let std = data.variance(dims: [0], correction: 0).sqrt()
+            return (mean, Tensor.where(std.eq(0), Tensor.ones([]), std))
+        }
+        mean = m
+        std = s
+    }
+
+    public init(mean: Tensor, std: Tensor) {
+        self.mean = mean
+        self.std = std
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { (x - mean) / std }
+    public func inverse(_ x: Tensor) -> Tensor { x * std + mean }
+}
+
+/// Normalises each channel of (N, C, …) images with fixed means and standard deviations
+/// (torchvision's Normalize).
+public func normalize(_ images: Tensor, mean: [Float], std: [Float]) -> Tensor {
+    require(images.rank >= 2 && mean.count == images.shape[1] && std.count == images.shape[1],
+            "normalize: \(mean.count) means and \(std.count) stds for images of shape \(images.shape)")
+    let view = [1, mean.count] + Array(repeating: 1, count: images.rank - 2)
+    return (images - Tensor(mean, shape: view)) / Tensor(std, shape: view)
+}
+
+/// One-hot float32 rows (N, classes) for integer labels (N).
+public func oneHot(_ labels: Tensor, classes: Int) -> Tensor {
+    require(labels.dtype.isInteger, "one_hot: labels must be an integer tensor, got \(labels.dtype)")
+    let values = labels.integers
+    var out = [Float](repeating: 0, count: values.count * classes)
+    for (i, label) in values.enumerated() {
+        require(label >= 0 && label < classes, "one_hot: label \(label) at position \(i) is out of range for \(classes) classes")
+        out[i * classes + label] = 1
+    }
+    return Tensor(out, shape: labels.shape + [classes])
+}
+
+/// A random crop of every image in an (N, C, H, W) batch after zero-padding by `padding` pixels
+/// (the standard CIFAR/MNIST augmentation), output `size`×`size`.
+public struct RandomCrop: Sendable {
+    public let size: Int, padding: Int
+    let generator: RandomGenerator
+
+    public init(size: Int, padding: Int = 0, seed: UInt64 = 0) {
+        require(size > 0 && padding >= 0, "RandomCrop: size must be positive and padding non-negative")
+        self.size = size
+        self.padding = padding
+        generator = RandomGenerator(seed: seed)
+    }
+
+    public func callAsFunction(_ images: Tensor) -> Tensor {
+        require(images.rank == 4, "RandomCrop: expects (N, C, H, W) images, got \(images.shape)")
+        let padded = padding > 0 ? pad(images, [padding, padding, padding, padding]) : images
+        let h = padded.shape[2], w = padded.shape[3]
+        require(h >= size && w >= size, "RandomCrop: crop \(size) is larger than the padded image \(h)×\(w)")
+        let crops = (0..<images.shape[0]).map { n -> Tensor in
+            let top = Int(generator.next() % UInt64(h - size + 1)), left = Int(generator.next() % UInt64(w - size + 1))
+            return padded.selected(0, n).sliced(1, start: top, end: top + size).sliced(2, start: left, end: left + size)
+        }
+        return Tensor.stack(crops)
+    }
+}
+
+/// Mirrors each image of an (N, C, H, W) batch left–right with probability `probability`.
+public struct RandomHorizontalFlip: Sendable {
+    public let probability: Float
+    let generator: RandomGenerator
+
+    public init(probability: Float = 0.5, seed: UInt64 = 0) {
+        require(probability >= 0 && probability <= 1, "RandomHorizontalFlip: probability must be in [0, 1]")
+        self.probability = probability
+        generator = RandomGenerator(seed: seed)
+    }
+
+    public func callAsFunction(_ images: Tensor) -> Tensor {
+        require(images.rank == 4, "RandomHorizontalFlip: expects (N, C, H, W) images, got \(images.shape)")
+        let width = images.shape[3]
+        let reversed = Tensor(Array((0..<width).reversed()))
+        let flips = (0..<images.shape[0]).map { n -> Tensor in
+            let image = images.selected(0, n)
+            return generator.nextUniform() < probability ? image.indexSelect(2, reversed) : image
+        }
+        return Tensor.stack(flips)
+    }
+}

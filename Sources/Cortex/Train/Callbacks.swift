@@ -1,0 +1,142 @@
+// Callbacks: code that runs at fixed points of `Trainer.fit` — stopping early, stepping schedules,
+// saving the best weights. Progress display, CSV logs and checkpoints have files of their own.
+import CortexEngine
+import Foundation
+
+/// Hooks into the training loop. Every method has an empty default.
+public protocol Callback: AnyObject {
+    func trainingWillBegin(_ trainer: Trainer)
+    func epochWillBegin(_ trainer: Trainer, epoch: Int)
+    /// After each optimiser step; `loss` is that batch's mean loss.
+    func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, batches: Int, loss: Double, samples: Int)
+    /// After each epoch's validation. Throwing stops training with that error.
+    func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws
+    func trainingDidEnd(_ trainer: Trainer)
+    /// State to keep in a checkpoint so a resumed run behaves as an uninterrupted one.
+    func checkpointState() -> [String: String]
+    func restore(checkpointState: [String: String]) throws
+}
+
+extension Callback {
+    public func trainingWillBegin(_ trainer: Trainer) {}
+    public func epochWillBegin(_ trainer: Trainer, epoch: Int) {}
+    public func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, batches: Int, loss: Double, samples: Int) {}
+    public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {}
+    public func trainingDidEnd(_ trainer: Trainer) {}
+    public func checkpointState() -> [String: String] { [:] }
+    public func restore(checkpointState: [String: String]) throws {}
+}
+
+/// A quantity of an epoch record that callbacks watch.
+public enum Monitor: String, Sendable {
+    case trainLoss = "loss", validationLoss = "val_loss", trainMetric = "metric", validationMetric = "val_metric"
+
+    func value(_ record: EpochRecord) -> Double? {
+        switch self {
+        case .trainLoss: record.trainLoss
+        case .validationLoss: record.validationLoss
+        case .trainMetric: record.trainMetric
+        case .validationMetric: record.validationMetric
+        }
+    }
+
+    /// Losses improve downwards; accuracy upwards; mean absolute error downwards.
+    func lowerIsBetter(_ trainer: Trainer) -> Bool {
+        switch self {
+        case .trainLoss, .validationLoss: true
+        case .trainMetric, .validationMetric: !trainer.loss.isClassification
+        }
+    }
+}
+
+/// Stops training when the monitored value has not improved by `minDelta` for `patience` epochs,
+/// and (by default) puts back the weights of the best epoch.
+public final class EarlyStopping: Callback {
+    public let monitor: Monitor, patience: Int, minDelta: Double, restoreBestWeights: Bool
+    public private(set) var bestEpoch: Int?
+    private var best: Double?
+    private var wait = 0
+    private var bestWeights: [String: Tensor]?
+
+    public init(monitor: Monitor = .validationLoss, patience: Int = 5, minDelta: Double = 0, restoreBestWeights: Bool = true) {
+        require(patience >= 0 && minDelta >= 0, "EarlyStopping: patience and minDelta must be non-negative")
+        (self.monitor, self.patience, self.minDelta, self.restoreBestWeights) = (monitor, patience, minDelta, restoreBestWeights)
+    }
+
+    public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
+        guard let value = monitor.value(record) ?? (monitor == .validationLoss ? record.trainLoss : nil) else { return }
+        let lower = monitor.lowerIsBetter(trainer)
+        let improved = best.map { lower ? value < $0 - minDelta : value > $0 + minDelta } ?? true
+        if improved {
+            best = value
+            bestEpoch = record.epoch
+            wait = 0
+            if restoreBestWeights { bestWeights = trainer.model.stateDict().mapValues(copy) }
+        } else {
+            wait += 1
+            if wait > patience { trainer.requestStop(reason: "early stopping: \(monitor.rawValue) has not improved for \(patience) epochs") }
+        }
+    }
+
+    public func trainingDidEnd(_ trainer: Trainer) {
+        if restoreBestWeights, let bestWeights { try? trainer.model.loadStateDict(bestWeights) }
+    }
+
+    private func copy(_ t: Tensor) -> Tensor {
+        let c = Tensor.zeros(t.shape, dtype: t.dtype)
+        c.assign(t)
+        return c
+    }
+}
+
+/// Steps a learning-rate schedule once per epoch, or once per batch for schedules such as
+/// OneCycleLR that count optimiser steps.
+public final class ScheduleStepper: Callback {
+    public let schedule: LearningRateSchedule
+    public let perBatch: Bool
+
+    public init(_ schedule: LearningRateSchedule, perBatch: Bool = false) {
+        self.schedule = schedule
+        self.perBatch = perBatch
+    }
+
+    public func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, batches: Int, loss: Double, samples: Int) {
+        if perBatch { schedule.step() }
+    }
+
+    public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
+        if !perBatch { schedule.step() }
+    }
+
+    public func checkpointState() -> [String: String] { ["epoch": String(schedule.epoch)] }
+
+    public func restore(checkpointState state: [String: String]) throws {
+        guard let text = state["epoch"], let epoch = Int(text) else { throw CheckpointError("schedule state has no epoch") }
+        schedule.restore(epoch: epoch)
+    }
+}
+
+/// Lowers the learning rate when the monitored value plateaus (ReduceLROnPlateau per epoch).
+public final class PlateauStepper: Callback {
+    public let schedule: ReduceLROnPlateau
+    public let monitor: Monitor
+
+    public init(_ schedule: ReduceLROnPlateau, monitor: Monitor = .validationLoss) {
+        self.schedule = schedule
+        self.monitor = monitor
+    }
+
+    public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
+        if let value = monitor.value(record) ?? (monitor == .validationLoss ? record.trainLoss : nil) {
+            schedule.step(metric: Float(value))
+        }
+    }
+
+    public func checkpointState() -> [String: String] { ["snapshot": schedule.snapshot.map { String($0) }.joined(separator: ",")] }
+
+    public func restore(checkpointState state: [String: String]) throws {
+        let values = (state["snapshot"] ?? "").split(separator: ",").compactMap { Float(String($0)) }
+        guard values.count == 3 else { throw CheckpointError("plateau schedule state is malformed") }
+        schedule.restore(values)
+    }
+}

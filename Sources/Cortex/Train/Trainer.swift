@@ -1,0 +1,150 @@
+// The training loop one level up from a hand-written one: fit / evaluate / predict, with history,
+// callbacks, a stop on non-finite loss, and resumable checkpoints.
+import CortexEngine
+import Foundation
+
+/// Why training stopped with an error.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case nonFiniteLoss(epoch: Int, batch: Int, value: Double)
+    case emptyDataset(String)
+
+    public var description: String {
+        switch self {
+        case let .nonFiniteLoss(epoch, batch, value):
+            "training stopped: the loss became \(value) at epoch \(epoch), batch \(batch); the last good checkpoint (if any) is kept"
+        case let .emptyDataset(which): "training stopped: the \(which) dataset is empty"
+        }
+    }
+}
+
+/// The loss and metric of a model over a dataset, with its raw outputs.
+public struct Evaluation: Sendable {
+    public let loss: Double
+    /// Accuracy for classification, mean absolute error for regression.
+    public let metric: Double
+    public let outputs: Tensor
+    public let targets: Tensor
+}
+
+/// Trains a model with an optimiser and a loss, as the loop every practitioner writes — batches,
+/// forward, loss, backward, step — plus validation, history and callbacks.
+///
+/// ```swift
+/// let trainer = Trainer(model, Adam(model.parameters()), loss: .crossEntropy)
+/// try trainer.fit(train, validation: test, epochs: 5, callbacks: [EarlyStopping(patience: 3), ProgressBar()])
+/// ```
+public final class Trainer: @unchecked Sendable {
+    public let model: any Layer
+    public let optimizer: Optimizer
+    public let loss: Loss
+    public internal(set) var history: History
+    /// Epochs completed so far (by this trainer or the checkpoint it resumed from).
+    public internal(set) var completedEpochs = 0
+    public private(set) var stopReason: String?
+    /// Generator state for the training loader's shuffling, restored by `resume(from:)`.
+    var loaderState: [UInt64]?
+    var loader: DataLoader?
+
+    public init(_ model: any Layer, _ optimizer: Optimizer, loss: Loss) {
+        self.model = model
+        self.optimizer = optimizer
+        self.loss = loss
+        history = History(metricName: loss.isClassification ? "accuracy" : "mae")
+    }
+
+    /// Asks the loop to stop after the current epoch (used by EarlyStopping).
+    public func requestStop(reason: String) { stopReason = reason }
+
+    /// Trains until `epochs` epochs are complete (counting any resumed ones) or a callback stops it.
+    @discardableResult
+    public func fit(_ train: any Dataset, validation: (any Dataset)? = nil, epochs: Int, batchSize: Int = 64,
+                    shuffle: Bool = true, seed: UInt64 = 0, transform: (@Sendable (Tensor) -> Tensor)? = nil,
+                    callbacks: [any Callback] = []) throws -> History {
+        require(epochs > 0, "fit: epochs must be positive, got \(epochs)")
+        guard train.count > 0 else { throw TrainingError.emptyDataset("training") }
+        if let validation, validation.count == 0 { throw TrainingError.emptyDataset("validation") }
+        let loader = DataLoader(train, batchSize: batchSize, shuffle: shuffle, seed: seed, transform: transform)
+        if let loaderState { loader.generator.restore(loaderState) }
+        self.loader = loader
+        defer { self.loader = nil }
+        stopReason = nil
+        callbacks.forEach { $0.trainingWillBegin(self) }
+        defer { callbacks.forEach { $0.trainingDidEnd(self) } }
+
+        while completedEpochs < epochs && stopReason == nil {
+            let epoch = completedEpochs + 1
+            callbacks.forEach { $0.epochWillBegin(self, epoch: epoch) }
+            let start = Date()
+            model.train()
+            var lossSum = 0.0, metricSum = 0.0, seen = 0
+            let batches = loader.count
+            for (batch, (input, target)) in loader.enumerated() {
+                let output = model(input)
+                let value = loss(output, target)
+                let scalar = Double(value.item())
+                guard scalar.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, batch: batch + 1, value: scalar) }
+                optimizer.zeroGrad()
+                value.backward()
+                optimizer.step()
+                let n = input.shape[0]
+                lossSum += scalar * Double(n)
+                metricSum += noGrad { batchMetric(output, target) } * Double(n)
+                seen += n
+                for c in callbacks { c.batchDidEnd(self, epoch: epoch, batch: batch + 1, batches: batches, loss: scalar, samples: n) }
+            }
+            var record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(max(seen, 1)), trainMetric: metricSum / Double(max(seen, 1)),
+                                     validationLoss: nil, validationMetric: nil, learningRate: Double(optimizer.learningRate), seconds: 0)
+            if let validation {
+                let result = evaluate(validation, batchSize: batchSize)
+                record.validationLoss = result.loss
+                record.validationMetric = result.metric
+            }
+            record.seconds = Date().timeIntervalSince(start)
+            history.epochs.append(record)
+            completedEpochs = epoch
+            loaderState = loader.generator.snapshot
+            for c in callbacks { try c.epochDidEnd(self, record: record) }
+        }
+        return history
+    }
+
+    /// Accuracy (classification) or mean absolute error (regression) of one batch.
+    func batchMetric(_ output: Tensor, _ target: Tensor) -> Double {
+        if loss.isClassification {
+            let predicted = output.argmax(dim: 1).integers, truth = target.integers
+            return Double(zip(predicted, truth).filter { $0 == $1 }.count) / Double(max(truth.count, 1))
+        }
+        return Double((output.reshaped(target.shape) - target).abs().mean().item())
+    }
+
+    /// The loss and metric over a dataset in evaluation mode, with every output.
+    public func evaluate(_ data: any Dataset, batchSize: Int = 256) -> Evaluation {
+        let wasTraining = model.training
+        model.eval()
+        defer { model.train(wasTraining) }
+        var outputs: [Tensor] = [], targets: [Tensor] = []
+        var lossSum = 0.0, metricSum = 0.0
+        noGrad {
+            for (input, target) in DataLoader(data, batchSize: batchSize, prefetch: true) {
+                let output = model(input)
+                let n = Double(input.shape[0])
+                lossSum += Double(loss(output, target).item()) * n
+                metricSum += batchMetric(output, target) * n
+                outputs.append(output)
+                targets.append(target)
+            }
+        }
+        let count = Double(max(data.count, 1))
+        return Evaluation(loss: lossSum / count, metric: metricSum / count, outputs: Tensor.cat(outputs), targets: Tensor.cat(targets))
+    }
+
+    /// The model's outputs for `inputs` (first axis = examples), in evaluation mode and batches.
+    public func predict(_ inputs: Tensor, batchSize: Int = 256) -> Tensor {
+        let wasTraining = model.training
+        model.eval()
+        defer { model.train(wasTraining) }
+        return noGrad {
+            Tensor.cat(inputs.split(batchSize).map { model($0) })
+        }
+    }
+}

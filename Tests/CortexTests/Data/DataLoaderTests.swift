@@ -1,0 +1,73 @@
+// DataLoader batching and shuffling, transforms, and the splits.
+import Testing
+@testable import Cortex
+
+@Suite("DataLoader")
+struct DataLoaderTests {
+    let data = TensorDataset(inputs: Tensor.arange(0, 10).reshaped([10, 1]), targets: Tensor(Array(0..<10)))
+
+    @Test func batchesCoverEveryExampleOnce() {
+        let loader = DataLoader(data, batchSize: 4, shuffle: true, seed: 1)
+        let batches = Array(loader)
+        #expect(batches.map { $0.input.shape[0] } == [4, 4, 2] && loader.count == 3)
+        #expect(batches.flatMap { $0.target.integers }.sorted() == Array(0..<10))
+        // Inputs and targets stay paired.
+        #expect(batches.allSatisfy { $0.input.scalars.map(Int.init) == $0.target.integers })
+        #expect(DataLoader(data, batchSize: 4, dropLast: true).map { $0.input.shape[0] } == [4, 4])
+    }
+
+    @Test func shuffleIsSeededAndChangesEachEpoch() {
+        let a = DataLoader(data, batchSize: 10, shuffle: true, seed: 7), b = DataLoader(data, batchSize: 10, shuffle: true, seed: 7)
+        let firstA = Array(a)[0].target.integers, secondA = Array(a)[0].target.integers
+        #expect(firstA == Array(b)[0].target.integers)
+        #expect(firstA != secondA)
+        #expect(Array(DataLoader(data, batchSize: 10))[0].target.integers == Array(0..<10))
+    }
+
+    @Test func prefetchingGivesTheSameBatches() {
+        let plain = DataLoader(data, batchSize: 3, shuffle: true, seed: 2, prefetch: false).map { $0.target.integers }
+        let prefetched = DataLoader(data, batchSize: 3, shuffle: true, seed: 2, prefetch: true).map { $0.target.integers }
+        #expect(plain == prefetched)
+    }
+
+    @Test func transformsAndScaling() {
+        let x = Tensor([1, 10, 3, 30] as [Float], shape: [2, 2])
+        let scaler = Standardizer(fitting: x)
+        #expect(scaler(x).scalars == [-1, -1, 1, 1])
+        #expect(scaler.inverse(scaler(x)).scalars == x.scalars)
+        #expect(oneHot(Tensor([2, 0]), classes: 3).scalars == [0, 0, 1, 1, 0, 0])
+        let images = Tensor.arange(0, 2 * 9).reshaped([2, 1, 3, 3])
+        #expect(RandomCrop(size: 3, padding: 1, seed: 1)(images).shape == [2, 1, 3, 3])
+        let flipped = RandomHorizontalFlip(probability: 1)(images)
+        #expect(flipped[0, 0, 0].scalars == [2, 1, 0])
+        #expect(normalize(images, mean: [1], std: [2]).scalars[0] == -0.5)
+    }
+}
+
+@Suite("Splits")
+struct SplitTests {
+    @Test func stratifiedSplitKeepsProportions() {
+        let labels = Array(repeating: 0, count: 80) + Array(repeating: 1, count: 20)
+        let split = trainValidationTestSplit(count: 100, validationFraction: 0.1, testFraction: 0.2, stratifyBy: labels, seed: 3)
+        #expect(split.test.count == 20 && split.validation.count == 10 && split.train.count == 70)
+        #expect(split.test.filter { labels[$0] == 1 }.count == 4)
+        #expect(Set(split.train + split.validation + split.test).count == 100)
+    }
+
+    @Test func kFoldsPartitionTheData() {
+        let folds = kFold(count: 23, k: 5, seed: 1)
+        #expect(folds.map(\.test.count) == [5, 5, 5, 4, 4])
+        #expect(Set(folds.flatMap(\.test)).count == 23)
+        #expect(folds.allSatisfy { Set($0.train).isDisjoint(with: $0.test) && $0.train.count + $0.test.count == 23 })
+    }
+
+    @Test func stratifiedKFoldBalancesClasses() {
+        let labels = (0..<50).map { $0 < 35 ? 0 : 1 }
+        let folds = stratifiedKFold(labels: labels, k: 5, seed: 2)
+        for fold in folds {
+            #expect(fold.test.count == 10)
+            #expect(fold.test.filter { labels[$0] == 1 }.count == 3)
+        }
+        #expect(Set(folds.flatMap(\.test)).count == 50)
+    }
+}

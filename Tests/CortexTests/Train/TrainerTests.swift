@@ -1,0 +1,157 @@
+// The Trainer: it learns, stops on a non-finite loss keeping the last good checkpoint, stops early,
+// and a run killed with SIGKILL mid-epoch resumes to exactly the weights of an uninterrupted run.
+import Foundation
+import Testing
+@testable import Cortex
+
+/// Two Gaussian blobs per class in the plane: small, quick, and not linearly trivial.
+func blobs(count: Int, seed: UInt64) -> TensorDataset {
+    let g = RandomGenerator(seed: seed)
+    let centres: [(Float, Float, Int)] = [(-1, -1, 0), (1, 1, 0), (-1, 1, 1), (1, -1, 1), (0, 0, 2)]
+    var points: [Float] = [], labels: [Int] = []
+    for i in 0..<count {
+        let (cx, cy, label) = centres[i % centres.count]
+        let noise = Tensor.randn([2], std: 0.3, generator: g).scalars
+        points += [cx + noise[0], cy + noise[1]]
+        labels.append(label)
+    }
+    return TensorDataset(inputs: Tensor(points, shape: [count, 2]), targets: Tensor(labels))
+}
+
+/// A small MLP with dropout, so resuming must restore a model-held generator too.
+func smallClassifier(seed: UInt64) -> Sequential {
+    let g = RandomGenerator(seed: seed)
+    return Sequential {
+        Linear(2, 32, generator: g); ReLU(); Dropout(0.1, generator: RandomGenerator(seed: seed + 1))
+        Linear(32, 3, generator: g)
+    }
+}
+
+/// Trains the small classifier for `epochs` with checkpoints in `directory` (resuming if asked),
+/// optionally killing the process with SIGKILL at a given epoch and batch.
+func checkpointedRun(directory: URL, epochs: Int, resume: Bool, killAt: (epoch: Int, batch: Int)? = nil) throws -> Sequential {
+    let model = smallClassifier(seed: 5)
+    let optimizer = Adam(model.parameters(), learningRate: 0.01)
+    let schedule = ScheduleStepper(StepLR(optimizer, stepSize: 2, gamma: 0.5))
+    let trainer = Trainer(model, optimizer, loss: .crossEntropy)
+    let checkpointer = Checkpointer(directory: directory, saving: [schedule])
+    if resume { try trainer.resume(from: checkpointer.file, callbacks: [schedule]) }
+    var callbacks: [any Callback] = [schedule, checkpointer]
+    if let killAt { callbacks.append(Killer(epoch: killAt.epoch, batch: killAt.batch)) }
+    try trainer.fit(blobs(count: 300, seed: 1), epochs: epochs, batchSize: 16, seed: 3, callbacks: callbacks)
+    return model
+}
+
+/// Sends SIGKILL to its own process in the middle of an epoch.
+final class Killer: Callback {
+    let epoch: Int, batch: Int
+    init(epoch: Int, batch: Int) { (self.epoch, self.batch) = (epoch, batch) }
+    func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, batches: Int, loss: Double, samples: Int) {
+        if epoch == self.epoch && batch == self.batch { kill(getpid(), SIGKILL) }
+    }
+}
+
+@Suite("Trainer")
+struct TrainerTests {
+    @Test func learnsAndReportsHistory() throws {
+        let model = smallClassifier(seed: 1)
+        let trainer = Trainer(model, Adam(model.parameters(), learningRate: 0.01), loss: .crossEntropy)
+        let lines = LineCollector()
+        let history = try trainer.fit(blobs(count: 400, seed: 1), validation: blobs(count: 200, seed: 2), epochs: 15, batchSize: 32,
+                                      callbacks: [ProgressBar(totalEpochs: 15, interactive: false, output: lines.append)])
+        #expect(history.epochs.count == 15)
+        #expect(history.epochs.last!.trainLoss < history.epochs.first!.trainLoss * 0.5)
+        let evaluation = trainer.evaluate(blobs(count: 200, seed: 3))
+        #expect(evaluation.metric > 0.9, "held-out accuracy \(evaluation.metric)")
+        #expect(trainer.predict(Tensor.zeros([7, 2])).shape == [7, 3])
+        #expect(lines.text.contains("epoch 15/15 loss") && lines.text.contains("val_accuracy"))
+        #expect(lines.text.contains("samples/s") && lines.text.contains("ETA"))
+    }
+
+    @Test func nonFiniteLossStopsWithEpochAndBatchAndKeepsTheLastCheckpoint() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-nan-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Cross-entropy that turns NaN on its 25th call: 300 examples in batches of 16 make 19
+        // batches an epoch, so that is epoch 2, batch 6.
+        let calls = Counter()
+        let poisoned = Loss(name: "poisoned", isClassification: true) { output, target in
+            calls.increment() == 25 ? crossEntropy(output, target) * Float.nan : crossEntropy(output, target)
+        }
+        let model = smallClassifier(seed: 1)
+        let trainer = Trainer(model, Adam(model.parameters()), loss: poisoned)
+        let checkpointer = Checkpointer(directory: directory)
+        var caught: TrainingError?
+        do {
+            try trainer.fit(blobs(count: 300, seed: 1), epochs: 5, batchSize: 16, shuffle: false, callbacks: [checkpointer])
+        } catch let error as TrainingError {
+            caught = error
+        }
+        guard case let .nonFiniteLoss(epoch, batch, value)? = caught else {
+            Issue.record("expected a non-finite loss error, got \(String(describing: caught))")
+            return
+        }
+        #expect(epoch == 2 && batch == 6 && value.isNaN)
+        #expect(caught!.description.contains("epoch 2, batch 6"))
+        // The checkpoint of epoch 1 is intact: it loads, and its weights are finite.
+        let archive = try SafetensorsArchive(contentsOf: checkpointer.file)
+        #expect(archive.metadata["epoch"] == "1")
+        #expect(try archive.tensors().values.allSatisfy { $0.dtype != .float32 || $0.scalars.allSatisfy(\.isFinite) })
+    }
+
+    @Test func earlyStoppingRestoresTheBestWeights() throws {
+        let model = smallClassifier(seed: 2)
+        let trainer = Trainer(model, SGD(model.parameters(), learningRate: 0.05), loss: .crossEntropy)
+        let stopper = EarlyStopping(monitor: .trainLoss, patience: 0, minDelta: 10)   // no epoch improves by 10
+        try trainer.fit(blobs(count: 100, seed: 1), epochs: 10, batchSize: 20, callbacks: [stopper])
+        #expect(trainer.history.epochs.count == 2)
+        #expect(stopper.bestEpoch == 1)
+        #expect(trainer.stopReason?.contains("early stopping") == true)
+    }
+
+    @Test func resumingAfterSIGKILLReachesTheUninterruptedWeights() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-kill-resume")
+        try? FileManager.default.removeItem(at: base)
+        // The child process trains with checkpoints and kills itself with SIGKILL in epoch 3.
+        await #expect(processExitsWith: .signal(SIGKILL)) {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-kill-resume")
+            _ = try checkpointedRun(directory: directory, epochs: 5, resume: false, killAt: (epoch: 3, batch: 7))
+        }
+        let interrupted = try checkpointedRun(directory: base, epochs: 5, resume: true)
+        let straightDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-straight-\(UUID())")
+        defer {
+            try? FileManager.default.removeItem(at: base)
+            try? FileManager.default.removeItem(at: straightDirectory)
+        }
+        let straight = try checkpointedRun(directory: straightDirectory, epochs: 5, resume: false)
+        let a = interrupted.stateDict(), b = straight.stateDict()
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for (name, t) in a { #expect(t.scalars == b[name]!.scalars, "\(name) differs after resume") }
+    }
+
+    @Test func csvLogWritesARowPerEpoch() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-log-\(UUID()).csv")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let model = smallClassifier(seed: 3)
+        let trainer = Trainer(model, Adam(model.parameters()), loss: .crossEntropy)
+        try trainer.fit(blobs(count: 60, seed: 1), validation: blobs(count: 30, seed: 2), epochs: 3, batchSize: 16,
+                        callbacks: [CSVLogger(file: file)])
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds")
+        #expect(lines.count == 4 && lines[3].hasPrefix("3,"))
+    }
+}
+
+/// Counts calls from inside a @Sendable loss closure.
+final class Counter: @unchecked Sendable {
+    private var value = 0
+    func increment() -> Int {
+        value += 1
+        return value
+    }
+}
+
+/// Collects progress output for assertions.
+final class LineCollector: @unchecked Sendable {
+    private(set) var text = ""
+    func append(_ s: String) { text += s }
+}
