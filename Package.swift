@@ -20,8 +20,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        // Compute-bound kernels in C, each compiled for several ISAs with target_clones so the CPU
-        // picks AVX-512, AVX2+FMA or baseline at run time, with no build flag.
+        // Compute-bound kernels in C: each body is compiled for AVX-512, AVX2+FMA and baseline
+        // x86-64 with per-function target attributes, and the CPU's best path is chosen on the
+        // first call (ck_dispatch.h) — no build flag, no unsafeFlags.
         .target(name: "CCortexKernels"),
         .target(name: "CortexEngine", dependencies: ["CBLAS", "CCortexKernels"]),
         .target(name: "Cortex", dependencies: ["CortexEngine"]),
