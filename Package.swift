@@ -1,13 +1,15 @@
 // swift-tools-version:6.0
 // Cortex: a deep-learning framework in Swift. The stack, bottom to top:
 // CBLAS / CCortexKernels (C) -> CortexEngine (buffers, BLAS, SIMD kernels) -> Cortex (tensors,
-// autograd, ops, io) -> CortexCLI (the `cortex` command). Each target imports only the ones below it.
+// autograd, ops, nn, optim, data, metrics, train, io) -> CortexModels (ready architectures)
+// -> CortexCLI (the `cortex` command). Each target imports only the ones below it.
 import PackageDescription
 
 let package = Package(
     name: "Cortex",
     products: [
         .library(name: "Cortex", targets: ["Cortex"]),
+        .library(name: "CortexModels", targets: ["CortexModels"]),
         .executable(name: "cortex", targets: ["CortexCLI"]),
     ],
     dependencies: [
@@ -26,15 +28,19 @@ let package = Package(
         .target(name: "CCortexKernels"),
         .target(name: "CortexEngine", dependencies: ["CBLAS", "CCortexKernels"]),
         .target(name: "Cortex", dependencies: ["CortexEngine"]),
+        // Ready architectures built from Cortex layers (MLP, CNNs) and the text layer spec.
+        .target(name: "CortexModels", dependencies: ["Cortex"]),
         // The `cortex` command. Its module is CortexCLI so it never collides with `Cortex` on
         // case-insensitive file systems.
         .executableTarget(
             name: "CortexCLI",
-            dependencies: ["Cortex", "CortexEngine", "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Cortex", "CortexModels", "CortexEngine", "CBLAS",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            resources: [.copy("Resources/fashion-mnist-subset")]
         ),
         .testTarget(
             name: "CortexTests",
-            dependencies: ["Cortex", "CortexEngine"],
+            dependencies: ["Cortex", "CortexModels", "CortexEngine"],
             exclude: ["Resources"]
         ),
     ],

@@ -7,9 +7,17 @@
 typealias ParityRunner = (ParityCase, [String: Tensor]) throws -> [Tensor]
 
 /// Ops whose cases belong to later issues: skipped, never failed, until their runners exist.
-let laterWorkOps: Set<String> = [
-    "lstm", "gru", "rnn", "multi_head_attention", "metrics_binary", "metrics_multiclass", "metrics_regression",
-]
+let laterWorkOps: Set<String> = ["lstm", "gru", "rnn", "multi_head_attention"]
+
+/// Compares computed scalar metrics with the case's expected attributes (its own tolerances).
+private func checkScalars(_ c: ParityCase, _ computed: [String: Double]) throws {
+    for (key, value) in computed.sorted(by: { $0.key < $1.key }) {
+        guard let expected = c.attributes[key] as? Double else { throw ParityError("attribute \(key) missing") }
+        guard abs(value - expected) <= Double(c.atol) + Double(c.rtol) * abs(expected) else {
+            throw ParityError("\(key): got \(value), expected \(expected)")
+        }
+    }
+}
 
 /// A fresh copy of `t` as a trainable leaf.
 private func leaf(_ t: Tensor) -> Tensor {
@@ -218,6 +226,45 @@ nonisolated(unsafe) let parityRunners: [String: ParityRunner] = [
         }
         let norm = clipGradNorm(parameters, maxNorm: try c.float("max_norm"), normType: try c.float("norm_type", default: 2))
         return parameters.map { $0.grad! } + [Tensor([norm])]
+    },
+    // Metrics (scikit-learn's numbers).
+    "metrics_binary": { c, t in
+        let truth = try input(t, "y_true").integers, scores = try input(t, "y_score").scalars
+        let roc = try rocCurve(yTrue: truth, scores: scores)
+        // The fixture's log loss clips scores to [1e-6, 1 − 1e-6] before calling sklearn.
+        let clipped = scores.map { Swift.min(Swift.max(Double($0), 1e-6), 1 - 1e-6) }
+        try checkScalars(c, [
+            "roc_auc": try rocAUC(yTrue: truth, scores: scores),
+            "average_precision": try averagePrecision(yTrue: truth, scores: scores),
+            "log_loss": try logLoss(yTrue: truth, probabilities: clipped),
+            "accuracy_at_0.5": try accuracy(yTrue: truth, yPred: scores.map { $0 >= 0.5 ? 1 : 0 }),
+        ])
+        return [Tensor(roc.fpr.map(Float.init)), Tensor(roc.tpr.map(Float.init))]
+    },
+    "metrics_multiclass": { c, t in
+        let truth = try input(t, "y_true").integers, predicted = try input(t, "y_pred").integers
+        let classes = try c.int("num_classes")
+        var scalars = ["accuracy": try accuracy(yTrue: truth, yPred: predicted),
+                       "cohen_kappa": try cohenKappa(yTrue: truth, yPred: predicted)]
+        for (name, average) in [("macro", Average.macro), ("micro", .micro), ("weighted", .weighted)] {
+            let scores = try precisionRecallF1(yTrue: truth, yPred: predicted, average: average)
+            scalars["precision_\(name)"] = scores.precision
+            scalars["recall_\(name)"] = scores.recall
+            scalars["f1_\(name)"] = scores.f1
+        }
+        try checkScalars(c, scalars)
+        let matrix = try confusionMatrix(yTrue: truth, yPred: predicted, labels: Array(0..<classes))
+        return [Tensor(matrix.counts.flatMap { $0 }, shape: [classes, classes])]
+    },
+    "metrics_regression": { c, t in
+        let truth = try input(t, "y_true").scalars, predicted = try input(t, "y_pred").scalars
+        try checkScalars(c, [
+            "mse": try meanSquaredError(yTrue: truth, yPred: predicted),
+            "rmse": try rootMeanSquaredError(yTrue: truth, yPred: predicted),
+            "mae": try meanAbsoluteError(yTrue: truth, yPred: predicted),
+            "r2": try r2Score(yTrue: truth, yPred: predicted),
+        ])
+        return []
     },
     // Losses.
     "cross_entropy": { c, t in
