@@ -26,8 +26,13 @@ let package = Package(
         // x86-64 with per-function target attributes, and the CPU's best path is chosen on the
         // first call (ck_dispatch.h) — no build flag, no unsafeFlags.
         .target(name: "CCortexKernels"),
+        // The system zlib (Debian's zlib1g-dev): gzip files and deflated zip entries for the data readers.
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "CortexEngine", dependencies: ["CBLAS", "CCortexKernels"]),
-        .target(name: "Cortex", dependencies: ["CortexEngine"]),
+        .target(name: "Cortex", dependencies: ["CortexEngine", "CZlib"]),
         // Ready architectures built from Cortex layers (MLP, CNNs) and the text layer spec.
         .target(name: "CortexModels", dependencies: ["Cortex"]),
         // The `cortex` command. Its module is CortexCLI so it never collides with `Cortex` on
@@ -40,7 +45,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CortexTests",
-            dependencies: ["Cortex", "CortexModels", "CortexEngine"],
+            dependencies: ["Cortex", "CortexModels", "CortexEngine", "CZlib"],
             exclude: ["Resources"]
         ),
     ],
