@@ -21,8 +21,11 @@ public final class ProgressBar: Callback {
     public init(totalEpochs: Int = 0, interactive: Bool? = nil, output: ((String) -> Void)? = nil) {
         epochs = totalEpochs
         self.interactive = interactive ?? (isatty(STDOUT_FILENO) == 1)
+        // Through print's buffer (then flushed), so progress interleaves correctly with the
+        // caller's own print output.
         write = output ?? { text in
-            FileHandle.standardOutput.write(Data(text.utf8))
+            print(text, terminator: "")
+            fflush(nil)
         }
     }
 
