@@ -8,6 +8,6 @@ struct CortexCommand: ParsableCommand {
         commandName: "cortex",
         abstract: "Cortex: deep learning in Swift — tensors, autograd and a fast CPU engine.",
         version: cortexVersion,
-        subcommands: [DemoCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, BenchCommand.self]
     )
 }

@@ -1,0 +1,43 @@
+// `cortex evaluate`: score a trained run on labelled data.
+import ArgumentParser
+import Cortex
+import Foundation
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate", abstract: "Evaluate a trained run on labelled data (Fashion-MNIST's test split or a table).")
+
+    @Option(name: .customLong("run"), help: "The run directory written by `cortex train`.")
+    var runDirectory: String
+
+    @OptionGroup var source: DataOptions
+
+    func run() throws {
+        let directory = URL(fileURLWithPath: runDirectory)
+        let config = try RunConfig.read(from: directory)
+        let model = try config.loadModel(from: directory)
+        let data = try source.load()
+        let examples = data.test ?? data.train
+        guard Array(examples.inputs.shape.dropFirst()) == config.inputShape else {
+            throw CLIError("the data's examples have shape \(Array(examples.inputs.shape.dropFirst())) but the model expects \(config.inputShape)")
+        }
+        var targets = examples.targets
+        if let mean = config.targetMean, let std = config.targetStd { targets = (targets - mean) / std }
+        let trainer = Trainer(model, SGD(model.parameters(), learningRate: 0), loss: config.isClassification ? .crossEntropy : .mse)
+        let evaluation = trainer.evaluate(TensorDataset(inputs: config.standardizeFeatures(examples.inputs), targets: targets))
+        print("data: \(data.description) — \(examples.count) examples")
+        if config.isClassification {
+            let names = config.classNames.isEmpty ? (0..<config.outputs).map(String.init) : config.classNames
+            let summary = try ClassificationSummary(evaluation: evaluation, classNames: names)
+            print("\n" + summary.text)
+            print(String(format: "accuracy %.4f", summary.accuracy))
+        } else {
+            let scale = config.targetStd ?? 1, shift = config.targetMean ?? 0
+            let truth = evaluation.targets.scalars.map { $0 * scale + shift }
+            let predicted = evaluation.outputs.reshaped([-1]).scalars.map { $0 * scale + shift }
+            print(String(format: "mse %.4f  rmse %.4f  mae %.4f  r2 %.4f", try meanSquaredError(yTrue: truth, yPred: predicted),
+                         try rootMeanSquaredError(yTrue: truth, yPred: predicted), try meanAbsoluteError(yTrue: truth, yPred: predicted),
+                         try r2Score(yTrue: truth, yPred: predicted)))
+        }
+    }
+}
