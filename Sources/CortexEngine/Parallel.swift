@@ -35,6 +35,30 @@ public enum Parallel {
     }
 }
 
+extension Parallel {
+    /// Runs `body(chunk, range)` for `chunks` contiguous pieces of `0..<count`, one per thread, for
+    /// loops that keep per-chunk scratch or partial results. BLAS is limited to one thread inside,
+    /// so each chunk's small GEMMs run on its own core instead of waking BLAS's pool.
+    public static func forChunks(_ count: Int, _ body: (Int, Range<Int>) -> Void) {
+        let chunks = max(1, min(threadCount, count))
+        if chunks == 1 {
+            body(0, 0..<count)
+            return
+        }
+        BLAS.withThreads(1) {
+            withoutActuallyEscaping(body) { body in
+                let box = UncheckedBox(body)
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    box.value(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+                }
+            }
+        }
+    }
+
+    /// How many chunks `forChunks` will use for `count` items.
+    public static func chunkCount(_ count: Int) -> Int { max(1, min(threadCount, count)) }
+}
+
 /// Carries a non-Sendable closure into `concurrentPerform`; safe because each chunk touches a
 /// disjoint range and the call returns only after every chunk finished.
 @usableFromInline

@@ -8,16 +8,15 @@ public enum Reduce {
     public static func apply(_ op: ReduceOp, _ x: UnsafePointer<Float>, outer: Int, n: Int, inner: Int,
                              into out: UnsafeMutablePointer<Float>) {
         switch op {
-        case .sum: run(x, outer, n, inner, out, identity: 0, rowKernel: sumRow) { $0 + $1 }
-        case .max: run(x, outer, n, inner, out, identity: -.infinity, rowKernel: maxRow) { ($0.isNaN || $0 > $1) ? $0 : $1 }
-        case .min: run(x, outer, n, inner, out, identity: .infinity, rowKernel: minRow) { ($0.isNaN || $0 < $1) ? $0 : $1 }
+        case .sum: run(AddFunction.self, x, outer, n, inner, out, identity: 0, rowKernel: sumRow)
+        case .max: run(MaxFunction.self, x, outer, n, inner, out, identity: -.infinity, rowKernel: maxRow)
+        case .min: run(MinFunction.self, x, outer, n, inner, out, identity: .infinity, rowKernel: minRow)
         }
     }
 
-    @inline(__always)
-    static func run(_ x: UnsafePointer<Float>, _ outer: Int, _ n: Int, _ inner: Int, _ out: UnsafeMutablePointer<Float>,
-                    identity: Float, rowKernel: (UnsafePointer<Float>, Int) -> Float,
-                    _ combine: (Float, Float) -> Float) {
+    static func run<F: FloatBinaryFunction>(_ combine: F.Type, _ x: UnsafePointer<Float>, _ outer: Int, _ n: Int, _ inner: Int,
+                                            _ out: UnsafeMutablePointer<Float>, identity: Float,
+                                            rowKernel: @escaping (UnsafePointer<Float>, Int) -> Float) {
         if inner == 1 {
             let grain = max(1, Parallel.elementwiseGrain / max(n, 1))
             Parallel.forRange(outer, grain: grain) { rows in
@@ -33,7 +32,7 @@ public enum Reduce {
                 for i in 0..<inner { dst[i] = identity }
                 for k in 0..<n {
                     let src = x + (o * n + k) * inner
-                    for i in 0..<inner { dst[i] = combine(dst[i], src[i]) }
+                    for i in 0..<inner { dst[i] = F.apply(dst[i], src[i]) }
                 }
             }
         }

@@ -25,6 +25,22 @@ struct ConvGeometry {
     func col2im(_ col: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
         ck_col2im(col, image, inPerGroup, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW)
     }
+
+    /// Runs `body(sample, chunk, col)` for every sample, the samples split across cores with one
+    /// im2col scratch buffer per chunk. Each sample's GEMMs are small, so they run single-threaded
+    /// side by side rather than each waking BLAS's thread pool.
+    func forEachSample(_ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        Parallel.forChunks(batch) { chunk, samples in
+            let col = TensorBuffer(byteCount: patch * outPlane * MemoryLayout<Float>.size)
+            withExtendedLifetime(col) {
+                for n in samples { body(n, chunk, col.floats) }
+            }
+        }
+    }
+
+    func forEachSample(_ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        forEachSample { n, _, col in body(n, col) }
+    }
 }
 
 func pair(_ values: [Int], _ name: String, _ op: String) -> (Int, Int) {
@@ -56,9 +72,8 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
                            strideH: sh, strideW: sw, padH: ph, padW: pw, dilationH: dh, dilationW: dw, outH: outH, outW: outW)
     let x = input.contiguousStorage(), w = weight.contiguousStorage()
     let out = Tensor(uninitialized: [geo.batch, geo.outChannels, outH, outW])
-    let col = Tensor(uninitialized: [geo.patch, geo.outPlane])
-    withFloats(x, w, out, col) { px, pw, po, pc in
-        for n in 0..<geo.batch {
+    withFloats(x, w, out) { px, pw, po in
+        geo.forEachSample { n, pc in
             for g in 0..<groups {
                 geo.im2col(px + (n * geo.inChannels + g * geo.inPerGroup) * geo.inPlane, pc)
                 BLAS.sgemm(transposeA: false, transposeB: false, m: geo.outPerGroup, n: geo.outPlane, k: geo.patch,
@@ -82,19 +97,19 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
 func convolutionBackward(_ geo: ConvGeometry, x: Tensor, w: Tensor, gradOut: Tensor,
                          needInput: Bool, needWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
     let dx = needInput ? Tensor.zeros(x.shape) : nil
-    let dw = needWeight ? Tensor.zeros(w.shape) : nil
-    let col = Tensor(uninitialized: [geo.patch, geo.outPlane])
-    withFloats(x, w, gradOut, col) { px, pw, pg, pc in
-        for n in 0..<geo.batch {
+    // One weight-gradient accumulator per chunk of samples, summed at the end.
+    let partials = needWeight ? Tensor.zeros([Parallel.chunkCount(geo.batch)] + w.shape) : nil
+    withFloats(x, w, gradOut) { px, pw, pg in
+        geo.forEachSample { n, chunk, pc in
             for g in 0..<geo.groups {
                 let gOut = pg + (n * geo.outChannels + g * geo.outPerGroup) * geo.outPlane
                 let wg = pw + g * geo.outPerGroup * geo.patch
-                if let dw {
+                if let partials {
                     geo.im2col(px + (n * geo.inChannels + g * geo.inPerGroup) * geo.inPlane, pc)
-                    withFloats(dw) { pdw in
+                    withFloats(partials) { pdw in
                         BLAS.sgemm(transposeA: false, transposeB: true, m: geo.outPerGroup, n: geo.patch, k: geo.outPlane,
-                                   a: gOut, lda: geo.outPlane, b: pc, ldb: geo.outPlane,
-                                   beta: 1, c: pdw + g * geo.outPerGroup * geo.patch, ldc: geo.patch)
+                                   a: gOut, lda: geo.outPlane, b: pc, ldb: geo.outPlane, beta: 1,
+                                   c: pdw + chunk * w.count + g * geo.outPerGroup * geo.patch, ldc: geo.patch)
                     }
                 }
                 if let dx {
@@ -105,7 +120,7 @@ func convolutionBackward(_ geo: ConvGeometry, x: Tensor, w: Tensor, gradOut: Ten
             }
         }
     }
-    return (dx, dw)
+    return (dx, partials.map { $0.shape[0] == 1 ? $0.reshaped(w.shape) : $0.sum(dim: 0) })
 }
 
 /// 1-D convolution over (N, C, L) input with (out, in/groups, k) weights, as torch.nn.functional.conv1d.
@@ -147,9 +162,8 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
                            outH: input.shape[2], outW: input.shape[3])
     let x = input.contiguousStorage(), w = weight.contiguousStorage()
     let out = Tensor.zeros([geo.batch, outChannels, height, width])
-    let col = Tensor(uninitialized: [geo.patch, geo.outPlane])
-    withFloats(x, w, out, col) { px, pw, po, pc in
-        for n in 0..<geo.batch {
+    withFloats(x, w, out) { px, pw, po in
+        geo.forEachSample { n, pc in
             for g in 0..<groups {
                 // col = W_gᵀ · x_g, then scatter the patches back into the (larger) output image.
                 BLAS.sgemm(transposeA: true, transposeB: false, m: geo.patch, n: geo.outPlane, k: geo.outPerGroup,
@@ -167,10 +181,9 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
         let gc = g.contiguousStorage()
         // d input = conv2d(gOut, W); d weight = x_g · im2col(gOut)ᵀ — conv2d's forward and weight-gradient roles swapped.
         let dx = input.requiresGrad ? Tensor(uninitialized: input.shape) : nil
-        let dw = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
-        let col = Tensor(uninitialized: [geo.patch, geo.outPlane])
-        withFloats(gc, w, x, col) { pg, pw, px, pc in
-            for n in 0..<geo.batch {
+        let partials = weight.requiresGrad ? Tensor.zeros([Parallel.chunkCount(geo.batch)] + weight.shape) : nil
+        withFloats(gc, w, x) { pg, pw, px in
+            geo.forEachSample { n, chunk, pc in
                 for grp in 0..<groups {
                     geo.im2col(pg + (n * outChannels + grp * geo.inPerGroup) * geo.inPlane, pc)
                     let xg = px + (n * geo.outChannels + grp * geo.outPerGroup) * geo.outPlane
@@ -181,16 +194,17 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
                                        c: pdx + (n * geo.outChannels + grp * geo.outPerGroup) * geo.outPlane, ldc: geo.outPlane)
                         }
                     }
-                    if let dw {
-                        withFloats(dw) { pdw in
+                    if let partials {
+                        withFloats(partials) { pdw in
                             BLAS.sgemm(transposeA: false, transposeB: true, m: geo.outPerGroup, n: geo.patch, k: geo.outPlane,
-                                       a: xg, lda: geo.outPlane, b: pc, ldb: geo.outPlane,
-                                       beta: 1, c: pdw + grp * geo.outPerGroup * geo.patch, ldc: geo.patch)
+                                       a: xg, lda: geo.outPlane, b: pc, ldb: geo.outPlane, beta: 1,
+                                       c: pdw + chunk * weight.count + grp * geo.outPerGroup * geo.patch, ldc: geo.patch)
                         }
                     }
                 }
             }
         }
+        let dw = partials.map { $0.shape[0] == 1 ? $0.reshaped(weight.shape) : $0.sum(dim: 0) }
         let db = bias?.requiresGrad == true ? g.sum(dims: [0, 2, 3]) : nil
         return bias == nil ? [dx, dw] : [dx, dw, db]
     }

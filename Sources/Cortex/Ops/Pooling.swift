@@ -42,7 +42,9 @@ public func maxPool2d(_ input: Tensor, kernelSize: [Int], stride: [Int]? = nil, 
     let argmax = Tensor(uninitialized: outShape, dtype: .int32)
     withExtendedLifetime((x, out, argmax)) {
         let px = x.floatPointer, po = out.floatPointer, pi = argmax.rawPointer.assumingMemoryBound(to: Int32.self)
-        for p in 0..<geo.planes {
+        // Planes are independent: split them across cores.
+        Parallel.forRange(geo.planes, grain: max(1, Parallel.elementwiseGrain / (geo.height * geo.width))) { planes in
+        for p in planes {
             let plane = px + p * geo.height * geo.width
             for oy in 0..<geo.outH {
                 let y0 = oy * geo.sh - geo.ph
@@ -63,6 +65,7 @@ public func maxPool2d(_ input: Tensor, kernelSize: [Int], stride: [Int]? = nil, 
                 }
             }
         }
+        }
     }
     let inputShape = input.shape
     return out.recordingGrad("max_pool2d", inputs: [input]) { g in
@@ -70,8 +73,10 @@ public func maxPool2d(_ input: Tensor, kernelSize: [Int], stride: [Int]? = nil, 
         withExtendedLifetime((gc, dx, argmax)) {
             let pg = gc.floatPointer, pd = dx.floatPointer, pi = argmax.rawPointer.assumingMemoryBound(to: Int32.self)
             let outPlane = geo.outH * geo.outW, inPlane = geo.height * geo.width
-            for p in 0..<geo.planes {
-                for o in 0..<outPlane { pd[p * inPlane + Int(pi[p * outPlane + o])] += pg[p * outPlane + o] }
+            Parallel.forRange(geo.planes, grain: max(1, Parallel.elementwiseGrain / inPlane)) { planes in
+                for p in planes {
+                    for o in 0..<outPlane { pd[p * inPlane + Int(pi[p * outPlane + o])] += pg[p * outPlane + o] }
+                }
             }
         }
         return [dx]
