@@ -51,8 +51,9 @@ struct ClassificationSummary {
     func report(title: String, summary: [ReportItem], history: History, images: Tensor, sampleCount: Int = 16) throws -> RunReport {
         let (height, width) = (images.size(-2), images.size(-1))
         // Mostly the first test images, plus a few mistakes, which say more about a model.
-        let wrong = truth.indices.filter { truth[$0] != predicted[$0] }.prefix(sampleCount / 4)
-        let first = truth.indices.filter { !wrong.contains($0) }.prefix(sampleCount - wrong.count)
+        let shown = 0..<min(truth.count, images.shape[0])   // tables pass no images
+        let wrong = shown.filter { truth[$0] != predicted[$0] }.prefix(sampleCount / 4)
+        let first = shown.filter { !wrong.contains($0) }.prefix(sampleCount - wrong.count)
         let samples = (Array(first) + wrong).sorted().map { i in
             ReportImage(pixels: images[i].scalars, width: width, height: height,
                         predicted: classNames[predicted[i]], actual: classNames[truth[i]])

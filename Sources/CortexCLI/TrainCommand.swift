@@ -30,6 +30,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: [.customLong("lr"), .customLong("learning-rate")], help: "Learning rate.")
     var learningRate: Float = 1e-3
 
+    @Option(help: "Learning-rate schedule: none, cosine (to 0 over the run) or step (halve every third of the run).")
+    var schedule = "none"
+
     @Option(help: "Random seed for weights, splits and shuffling.")
     var seed: UInt64 = 0
 
@@ -48,6 +51,9 @@ struct TrainCommand: ParsableCommand {
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--lr must be a positive number") }
         guard ["adam", "adamw", "sgd", "rmsprop", "adagrad"].contains(optimizer) else {
             throw ValidationError("unknown --optimizer '\(optimizer)': use adam, adamw, sgd, rmsprop or adagrad")
+        }
+        guard ["none", "cosine", "step"].contains(schedule) else {
+            throw ValidationError("unknown --schedule '\(schedule)': use none, cosine or step")
         }
         guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be in (0, 1)") }
         if let cv, cv < 2 { throw ValidationError("--cv needs at least 2 folds") }
@@ -76,7 +82,8 @@ struct TrainCommand: ParsableCommand {
         let (config, trainer, evaluation, seconds) = try fit(data, train: train, test: test!, logDirectory: directory)
         try config.write(to: directory)
         try saveSafetensors(trainer.model.stateDict(), to: directory.appendingPathComponent("model.safetensors"), metadata: ["format": "pt"])
-        try report(data, config: config, trainer: trainer, evaluation: evaluation, test: test!, seconds: seconds, directory: directory)
+        try report(data, config: config, trainer: trainer, evaluation: evaluation, trainCount: train.count, test: test!,
+                   seconds: seconds, directory: directory)
         print("model, config, history and report in \(directory.path)/")
     }
 
@@ -116,9 +123,16 @@ struct TrainCommand: ParsableCommand {
         }
         let trainer = Trainer(network, optimizer, loss: data.isClassification ? .crossEntropy : .mse)
         var callbacks: [any Callback] = quiet ? [] : [ProgressBar(totalEpochs: epochs)]
+        var stateful: [any Callback] = []
+        switch schedule {
+        case "cosine": stateful.append(ScheduleStepper(CosineAnnealingLR(optimizer, tMax: epochs)))
+        case "step": stateful.append(ScheduleStepper(StepLR(optimizer, stepSize: max(1, epochs / 3), gamma: 0.5)))
+        default: break
+        }
+        callbacks += stateful
         if let logDirectory {
             callbacks.append(CSVLogger(file: logDirectory.appendingPathComponent("history.csv")))
-            callbacks.append(Checkpointer(directory: logDirectory))
+            callbacks.append(Checkpointer(directory: logDirectory, saving: stateful))
         }
         if !quiet { print("model: \(model) with \(network.parameterCount) parameters; \(self.optimizer), lr \(learningRate), batch \(batchSize)") }
         try trainer.fit(trainSet, validation: testSet, epochs: epochs, batchSize: batchSize, seed: seed, callbacks: callbacks)
@@ -155,10 +169,10 @@ struct TrainCommand: ParsableCommand {
                 "r2": try r2Score(yTrue: truth, yPred: predicted)]
     }
 
-    func report(_ data: LoadedData, config: RunConfig, trainer: Trainer, evaluation: Evaluation, test: TensorDataset,
+    func report(_ data: LoadedData, config: RunConfig, trainer: Trainer, evaluation: Evaluation, trainCount: Int, test: TensorDataset,
                 seconds: Double, directory: URL) throws {
         let items = [ReportItem("Model", model), ReportItem("Parameters", "\(trainer.model.parameterCount)"),
-                     ReportItem("Training examples", "\(trainer.history.epochs.isEmpty ? 0 : data.train.count - test.count)"),
+                     ReportItem("Training examples", "\(trainCount)"),
                      ReportItem("Epochs", "\(epochs)"), ReportItem("Optimizer", "\(optimizer), lr \(learningRate), batch \(batchSize)"),
                      ReportItem("Wall time", String(format: "%.0f s", seconds))]
         let reportFile = directory.appendingPathComponent("report.html")
