@@ -24,7 +24,7 @@ let package = Package(
         ),
         // Compute-bound kernels in C: each body is compiled for AVX-512, AVX2+FMA and baseline
         // x86-64 with per-function target attributes, and the CPU's best path is chosen on the
-        // first call (ck_dispatch.h) — no build flag, no unsafeFlags.
+        // first call (ck_dispatch.h); no compiler flag is needed, so users can depend on Cortex by version.
         .target(name: "CCortexKernels"),
         // The system zlib (Debian's zlib1g-dev): gzip files and deflated zip entries for the data readers.
         .systemLibrary(

@@ -42,7 +42,8 @@ public final class ProgressBar: Callback {
         let elapsed = Date().timeIntervalSince(epochStart)
         let rate = Double(samples) / max(elapsed, 1e-9)
         let eta = elapsed / Double(batch) * Double(batches - batch)
-        let status = "loss \(format(lossSum / Double(samples))) · \(Int(rate)) samples/s · ETA \(clock(eta))"
+        let status = "loss \(format(lossSum / Double(samples))) \(trainer.history.metricName) \(format(trainer.runningMetric))"
+            + " · \(Int(rate)) samples/s · ETA \(clock(eta))"
         if interactive {
             // Redraw at most 10 times a second: terminal output is slow.
             guard Date().timeIntervalSince(lastDraw) > 0.1 || batch == batches else { return }

@@ -41,6 +41,8 @@ public final class Trainer: @unchecked Sendable {
     /// Epochs completed so far (by this trainer or the checkpoint it resumed from).
     public internal(set) var completedEpochs = 0
     public private(set) var stopReason: String?
+    /// The training metric averaged over the current epoch's batches so far (for progress displays).
+    public private(set) var runningMetric = 0.0
     /// Generator state for the training loader's shuffling, restored by `resume(from:)`.
     var loaderState: [UInt64]?
     var loader: DataLoader?
@@ -90,6 +92,7 @@ public final class Trainer: @unchecked Sendable {
                 lossSum += scalar * Double(n)
                 metricSum += noGrad { batchMetric(output, target) } * Double(n)
                 seen += n
+                runningMetric = metricSum / Double(seen)
                 for c in callbacks { c.batchDidEnd(self, epoch: epoch, batch: batch + 1, batches: batches, loss: scalar, samples: n) }
             }
             var record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(max(seen, 1)), trainMetric: metricSum / Double(max(seen, 1)),

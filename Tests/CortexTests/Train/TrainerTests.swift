@@ -66,6 +66,8 @@ struct TrainerTests {
         #expect(trainer.predict(Tensor.zeros([7, 2])).shape == [7, 3])
         #expect(lines.text.contains("epoch 15/15 loss") && lines.text.contains("val_accuracy"))
         #expect(lines.text.contains("samples/s") && lines.text.contains("ETA"))
+        // Plain lines within an epoch show batch n/N with the running loss and accuracy.
+        #expect(lines.text.contains("batch 4/13 loss") && lines.text.contains(" accuracy 0."))
     }
 
     @Test func nonFiniteLossStopsWithEpochAndBatchAndKeepsTheLastCheckpoint() throws {
