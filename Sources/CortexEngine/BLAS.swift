@@ -19,11 +19,19 @@ public enum BLAS {
             }
             return
         }
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans,
-                    transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        let call = {
+            cblas_sgemm(CblasRowMajor,
+                        transposeA ? CblasTrans : CblasNoTrans,
+                        transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
+        // Below about 8M multiply-adds a second BLAS thread costs more in hand-off than it saves,
+        // and once woken it spins in sched_yield against the engine's own workers.
+        if m * n * k < smallGemmWork && threadCount > 1 { withThreads(1, call) } else { call() }
     }
+
+    /// Multiply-adds under which a GEMM runs on one BLAS thread.
+    public static let smallGemmWork = 1 << 23
 
     /// y = alpha · op(A) · x + beta · y for a row-major m×n matrix A.
     @inlinable
