@@ -1,6 +1,6 @@
-// Normalisation layers' functions: batch_norm (training with running statistics, and eval),
-// layer_norm, group_norm. Written as compositions of differentiable ops, so their gradients are
-// exactly the chain rule through mean and variance.
+// Normalisation layers' functions: batch_norm (training with running statistics, and eval) as a
+// fused kernel with its own backward; layer_norm and group_norm as compositions of differentiable
+// ops, so their gradients are exactly the chain rule through mean and variance.
 import CortexEngine
 
 /// Normalises (x − mean)/√(var + eps) over `axes` with biased variance.
@@ -31,37 +31,146 @@ private func channelAffine(_ x: Tensor, weight: Tensor?, bias: Tensor?, op: Stri
 /// In training the batch statistics normalise and `runningMean`/`runningVar` (if given) are updated
 /// in place with `momentum` (the running variance uses the unbiased estimate); in eval the running
 /// statistics normalise.
+///
+/// One fused kernel per direction: statistics, normalisation and the affine transform in two passes
+/// forward, and dx from two per-channel sums backward, instead of a dozen element-wise ops.
 public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil, bias: Tensor? = nil,
                       training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Tensor {
     let op = "batch_norm"
     input.requireFloat(op)
     require(input.rank >= 2, "\(op): input must be (N, C, …), got shape \(input.shape)")
-    let channels = input.shape[1]
-    let axes = [0] + Array(2..<input.rank)
-    let view = [1, channels] + Array(repeating: 1, count: input.rank - 2)
-    for (name, stat) in [("running mean", runningMean), ("running var", runningVar)] {
-        if let stat { require(stat.shape == [channels], "\(op): \(name) shape \(stat.shape) should be [\(channels)]") }
+    let channels = input.shape[1], batch = input.shape[0], plane = input.shape.dropFirst(2).reduce(1, *)
+    for (name, t) in [("running mean", runningMean), ("running var", runningVar), ("weight", weight), ("bias", bias)] {
+        if let t { require(t.shape == [channels], "\(op): \(name) shape \(t.shape) should be [\(channels)]") }
     }
-    let normalized: Tensor
+    let perChannel = batch * plane
+    let mean: [Float], rstd: [Float]
     if training {
-        let perChannel = axes.map { input.shape[$0] }.reduce(1, *)
         require(perChannel > 1, "\(op): expected more than 1 value per channel when training, got input shape \(input.shape)")
-        let (xhat, mean, variance) = standardize(input, axes: axes, eps: eps)
-        normalized = xhat
+        let (m, variance) = BatchNormKernel.statistics(input.contiguousStorage(), batch: batch, channels: channels, plane: plane)
+        mean = m
+        rstd = variance.map { 1 / ($0 + eps).squareRoot() }
         noGrad {
-            if let runningMean {
-                runningMean.assign(runningMean * (1 - momentum) + mean.reshaped([channels]).detach() * momentum)
-            }
-            if let runningVar {
-                let unbiased = variance.reshaped([channels]).detach() * (Float(perChannel) / Float(perChannel - 1))
-                runningVar.assign(runningVar * (1 - momentum) + unbiased * momentum)
-            }
+            let unbiasedScale = Float(perChannel) / Float(perChannel - 1)
+            if let runningMean { runningMean.assign(runningMean * (1 - momentum) + Tensor(m) * momentum) }
+            if let runningVar { runningVar.assign(runningVar * (1 - momentum) + Tensor(variance.map { $0 * unbiasedScale }) * momentum) }
         }
     } else {
         guard let runningMean, let runningVar else { fatalError("\(op): eval mode needs running mean and variance") }
-        normalized = (input - runningMean.reshaped(view)) * (runningVar.reshaped(view) + eps).rsqrt()
+        mean = runningMean.scalars
+        rstd = runningVar.scalars.map { 1 / ($0 + eps).squareRoot() }
     }
-    return channelAffine(normalized, weight: weight, bias: bias, op: op)
+    let gamma = weight?.scalars ?? Array(repeating: 1, count: channels), beta = bias?.scalars ?? Array(repeating: 0, count: channels)
+    let x = input.contiguousStorage()
+    let y = BatchNormKernel.normalize(x, mean: mean, rstd: rstd, gamma: gamma, beta: beta, batch: batch, plane: plane)
+    let inputs = [input] + [weight, bias].compactMap { $0 }
+    return y.recordingGrad(op, inputs: inputs) { g in
+        let (dx, dGamma, dBeta) = BatchNormKernel.backward(g.contiguousStorage(), x: x, mean: mean, rstd: rstd, gamma: gamma,
+                                                           batch: batch, plane: plane, batchStatistics: training)
+        var grads: [Tensor?] = [input.requiresGrad ? dx : nil]
+        if let weight { grads.append(weight.requiresGrad ? Tensor(dGamma) : nil) }
+        if let bias { grads.append(bias.requiresGrad ? Tensor(dBeta) : nil) }
+        return grads
+    }
+}
+
+/// The batch-norm loops over (N, C, plane) float data; each channel is independent, so channels
+/// are split across cores.
+enum BatchNormKernel {
+    /// Per-channel mean and biased variance (two passes, for accuracy), summed in Double.
+    static func statistics(_ x: Tensor, batch: Int, channels: Int, plane: Int) -> ([Float], [Float]) {
+        var mean = [Float](repeating: 0, count: channels), variance = mean
+        let count = Double(batch * plane)
+        mean.withUnsafeMutableBufferPointer { pm in
+            variance.withUnsafeMutableBufferPointer { pv in
+                let m = pm.baseAddress!, v = pv.baseAddress!
+                withFloats(x) { px in
+                    Parallel.forRange(channels, grain: max(1, Parallel.elementwiseGrain / max(batch * plane, 1))) { range in
+                        for c in range {
+                            var total = 0.0
+                            for n in 0..<batch { total += Double(Reduce.sumRow(px + (n * channels + c) * plane, plane)) }
+                            let mu = Float(total / count)
+                            var squares = 0.0
+                            for n in 0..<batch {
+                                let row = px + (n * channels + c) * plane
+                                var partial: Float = 0
+                                for i in 0..<plane { let d = row[i] - mu; partial += d * d }
+                                squares += Double(partial)
+                            }
+                            m[c] = mu
+                            v[c] = Float(squares / count)
+                        }
+                    }
+                }
+            }
+        }
+        return (mean, variance)
+    }
+
+    /// y = (x − mean)·rstd·γ + β, per channel.
+    static func normalize(_ x: Tensor, mean: [Float], rstd: [Float], gamma: [Float], beta: [Float], batch: Int, plane: Int) -> Tensor {
+        let channels = mean.count
+        let y = Tensor(uninitialized: x.shape)
+        withFloats(x, y) { px, py in
+            Parallel.forRange(batch * channels, grain: max(1, Parallel.elementwiseGrain / max(plane, 1))) { rows in
+                for r in rows {
+                    let c = r % channels
+                    let scale = rstd[c] * gamma[c], shift = beta[c] - mean[c] * scale
+                    let src = px + r * plane, dst = py + r * plane
+                    for i in 0..<plane { dst[i] = src[i] * scale + shift }
+                }
+            }
+        }
+        return y
+    }
+
+    /// dx, dγ, dβ. With batch statistics, dx = γ·rstd/M·(M·g − Σg − x̂·Σ(g·x̂)); with fixed
+    /// (running) statistics the mean and variance are constants and dx = γ·rstd·g.
+    static func backward(_ g: Tensor, x: Tensor, mean: [Float], rstd: [Float], gamma: [Float], batch: Int, plane: Int,
+                         batchStatistics: Bool) -> (Tensor, [Float], [Float]) {
+        let channels = mean.count
+        var dGamma = [Float](repeating: 0, count: channels), dBeta = dGamma
+        let dx = Tensor(uninitialized: x.shape)
+        let count = Float(batch * plane)
+        dGamma.withUnsafeMutableBufferPointer { pgm in
+            dBeta.withUnsafeMutableBufferPointer { pbt in
+                let dg = pgm.baseAddress!, db = pbt.baseAddress!
+                withFloats(g, x, dx) { pg, px, pdx in
+                    Parallel.forRange(channels, grain: max(1, Parallel.elementwiseGrain / max(batch * plane, 1))) { range in
+                        for c in range {
+                            let mu = mean[c], r = rstd[c]
+                            var sumG = 0.0, sumGX = 0.0
+                            for n in 0..<batch {
+                                let gr = pg + (n * channels + c) * plane, xr = px + (n * channels + c) * plane
+                                var a: Float = 0, b: Float = 0
+                                for i in 0..<plane {
+                                    a += gr[i]
+                                    b += gr[i] * (xr[i] - mu)
+                                }
+                                sumG += Double(a)
+                                sumGX += Double(b)
+                            }
+                            let sumGXhat = Float(sumGX) * r
+                            db[c] = Float(sumG)
+                            dg[c] = sumGXhat
+                            let k = gamma[c] * r
+                            let meanG = Float(sumG) / count, meanGX = sumGXhat / count
+                            for n in 0..<batch {
+                                let gr = pg + (n * channels + c) * plane, xr = px + (n * channels + c) * plane
+                                let out = pdx + (n * channels + c) * plane
+                                if batchStatistics {
+                                    for i in 0..<plane { out[i] = k * (gr[i] - meanG - (xr[i] - mu) * r * meanGX) }
+                                } else {
+                                    for i in 0..<plane { out[i] = k * gr[i] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (dx, dGamma, dBeta)
+    }
 }
 
 /// Layer normalisation over the trailing `normalizedShape` axes, as torch.nn.functional.layer_norm.
