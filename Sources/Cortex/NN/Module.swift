@@ -109,12 +109,14 @@ open class Module: @unchecked Sendable {
                 throw StateDictError("missing keys \(missing), unexpected keys \(unexpected)")
             }
         }
+        // Check every shape before copying anything, so a bad state dict leaves the model untouched.
         for (name, target) in own {
-            guard let source = state[name] else { continue }
-            guard source.shape == target.shape else {
+            if let source = state[name], source.shape != target.shape {
                 throw StateDictError("'\(name)' has shape \(source.shape) in the state dict but \(target.shape) in the model")
             }
-            noGrad { target.assign(source) }
+        }
+        for (name, target) in own {
+            if let source = state[name] { noGrad { target.assign(source) } }
         }
     }
 

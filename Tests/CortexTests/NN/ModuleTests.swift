@@ -60,9 +60,12 @@ struct ModuleTests {
 
     @Test func loadStateDictRejectsMismatches() {
         let net = SmallNet()
-        var state = net.stateDict()
+        var state = net.stateDict().mapValues { Tensor.zeros($0.shape, dtype: $0.dtype) }
         state["classifier.weight"] = Tensor.zeros([2, 2])
+        let before = net.features.layers[0].stateDict()["weight"]!.scalars
         #expect(throws: StateDictError.self) { try net.loadStateDict(state) }
+        // Nothing was copied: a failed load leaves the model as it was.
+        #expect(net.features.layers[0].stateDict()["weight"]!.scalars == before)
         var missing = net.stateDict()
         missing["classifier.bias"] = nil
         #expect(throws: StateDictError.self) { try net.loadStateDict(missing) }
