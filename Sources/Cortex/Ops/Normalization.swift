@@ -1,6 +1,6 @@
-// Normalisation layers' functions: batch_norm (training with running statistics, and eval) as a
-// fused kernel with its own backward; layer_norm and group_norm as compositions of differentiable
-// ops, so their gradients are exactly the chain rule through mean and variance.
+// Normalisation layers' functions: batch_norm (training with running statistics, and eval) and
+// layer_norm as fused kernels with their own backward; group_norm as a composition of
+// differentiable ops, so its gradient is exactly the chain rule through mean and variance.
 import CortexEngine
 
 /// Normalises (x − mean)/√(var + eps) over `axes` with biased variance.
@@ -174,23 +174,76 @@ enum BatchNormKernel {
 }
 
 /// Layer normalisation over the trailing `normalizedShape` axes, as torch.nn.functional.layer_norm.
+/// A fused kernel: each row's statistics, normalisation and affine in two passes forward; backward
+/// dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·γ, one row at a time.
 public func layerNorm(_ input: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
                       eps: Float = 1e-5) -> Tensor {
     let op = "layer_norm"
     input.requireFloat(op)
     let k = normalizedShape.count
     require(k >= 1 && input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
-                 "\(op): input shape \(input.shape) does not end in normalized shape \(normalizedShape)")
-    var y = standardize(input, axes: Array((input.rank - k)..<input.rank), eps: eps).normalized
-    if let weight {
-        require(weight.shape == normalizedShape, "\(op): weight shape \(weight.shape) should be \(normalizedShape)")
-        y = y * weight
+            "\(op): input shape \(input.shape) does not end in normalized shape \(normalizedShape)")
+    for (name, t) in [("weight", weight), ("bias", bias)] {
+        if let t { require(t.shape == normalizedShape, "\(op): \(name) shape \(t.shape) should be \(normalizedShape)") }
     }
-    if let bias {
-        require(bias.shape == normalizedShape, "\(op): bias shape \(bias.shape) should be \(normalizedShape)")
-        y = y + bias
+    let width = normalizedShape.reduce(1, *), rows = input.count / max(width, 1)
+    let x = input.contiguousStorage()
+    let gamma = (weight ?? Tensor.ones(normalizedShape)).contiguousStorage()
+    let beta = (bias ?? Tensor.zeros(normalizedShape)).contiguousStorage()
+    let y = Tensor(uninitialized: input.shape)
+    var mean = [Float](repeating: 0, count: rows), rstd = mean
+    mean.withUnsafeMutableBufferPointer { pm in
+        rstd.withUnsafeMutableBufferPointer { pr in
+            let m = pm.baseAddress!, r = pr.baseAddress!
+            withFloats(x, y, gamma, beta) { px, py, pgm, pbt in
+                Parallel.forRange(rows, grain: max(1, Parallel.elementwiseGrain / max(width, 1))) { range in
+                    for row in range {
+                        let src = px + row * width, dst = py + row * width
+                        let mu = Reduce.sumRow(src, width) / Float(width)
+                        var squares: Float = 0
+                        for i in 0..<width { let d = src[i] - mu; squares += d * d }
+                        let inv = 1 / (squares / Float(width) + eps).squareRoot()
+                        for i in 0..<width { dst[i] = (src[i] - mu) * inv * pgm[i] + pbt[i] }
+                        m[row] = mu
+                        r[row] = inv
+                    }
+                }
+            }
+        }
     }
-    return y
+    let inputs = [input] + [weight, bias].compactMap { $0 }
+    return y.recordingGrad(op, inputs: inputs) { g in
+        let gc = g.contiguousStorage()
+        let dx = Tensor(uninitialized: input.shape)
+        // Per-row contributions to dγ and dβ, summed over rows afterwards (rows run in parallel).
+        let gx = Tensor(uninitialized: [rows, width])
+        withFloats(gc, x, dx, gamma) { pg, px, pdx, pgm in
+            withFloats(gx) { pgx in
+                Parallel.forRange(rows, grain: max(1, Parallel.elementwiseGrain / max(width, 1))) { range in
+                    for row in range {
+                        let gr = pg + row * width, xr = px + row * width, out = pdx + row * width, gxr = pgx + row * width
+                        let mu = mean[row], inv = rstd[row]
+                        var sumG: Float = 0, sumGX: Float = 0
+                        for i in 0..<width {
+                            let xhat = (xr[i] - mu) * inv, gh = gr[i] * pgm[i]
+                            gxr[i] = gr[i] * xhat
+                            sumG += gh
+                            sumGX += gh * xhat
+                        }
+                        let meanG = sumG / Float(width), meanGX = sumGX / Float(width)
+                        for i in 0..<width {
+                            let xhat = (xr[i] - mu) * inv
+                            out[i] = inv * (gr[i] * pgm[i] - meanG - xhat * meanGX)
+                        }
+                    }
+                }
+            }
+        }
+        var grads: [Tensor?] = [input.requiresGrad ? dx : nil]
+        if let weight { grads.append(weight.requiresGrad ? gx.sum(dim: 0).reshaped(weight.shape) : nil) }
+        if let bias { grads.append(bias.requiresGrad ? gc.reshaped([rows, width]).sum(dim: 0).reshaped(bias.shape) : nil) }
+        return grads
+    }
 }
 
 /// Group normalisation: channels split into `numGroups` groups, each normalised over its channels
