@@ -1,4 +1,5 @@
 // DataLoader batching and shuffling, transforms, and the splits.
+import Foundation
 import Testing
 @testable import Cortex
 
@@ -69,5 +70,28 @@ struct SplitTests {
             #expect(fold.test.filter { labels[$0] == 1 }.count == 3)
         }
         #expect(Set(folds.flatMap(\.test)).count == 50)
+    }
+}
+
+@Suite("FashionMNIST")
+struct FashionMNISTTests {
+    @Test func missingFilesThrowAnErrorNamingTheDirectory() {
+        do {
+            _ = try FashionMNIST(split: .train, directory: URL(fileURLWithPath: "/nonexistent/fashion"))
+            Issue.record("expected an error for a missing directory")
+        } catch let error as DataError {
+            #expect(error.description.contains("/nonexistent/fashion") && error.description.contains("dataset-fashion-mnist"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: IDXDataset.fashionMNISTDirectory.path)))
+    func loadsTheTestSplitAsADataset() throws {
+        let test = try FashionMNIST(split: .test)
+        #expect(test.count == 10_000 && test.images.shape == [10_000, 1, 28, 28])
+        let (x, y) = test.batch(at: [0, 1, 2])
+        #expect(x.shape == [3, 1, 28, 28] && y.integers == Array(test.labels.integers[0..<3]))
+        #expect(FashionMNIST.classNames.count == 10)
     }
 }
