@@ -25,13 +25,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let start = Date()
-        guard let directory = Bundle.module.url(forResource: "fashion-mnist-subset", withExtension: nil) else {
-            throw CLIError("the bundled Fashion-MNIST subset is missing from this build")
-        }
-        let train = try IDXDataset.load(images: directory.appendingPathComponent("train-images-idx3-ubyte.gz"),
-                                        labels: directory.appendingPathComponent("train-labels-idx1-ubyte.gz"))
-        let test = try IDXDataset.load(images: directory.appendingPathComponent("test-images-idx3-ubyte.gz"),
-                                       labels: directory.appendingPathComponent("test-labels-idx1-ubyte.gz"))
+        let train = try bundledFashionSubset(.train), test = try bundledFashionSubset(.test)
         manualSeed(seed)
         let model = SmallConvNet(classes: 10, seed: seed)
         print("Cortex \(cortexVersion) demo: Fashion-MNIST subset, \(train.count) training and \(test.count) test images")
@@ -61,6 +55,15 @@ struct DemoCommand: ParsableCommand {
         print(String(format: "test accuracy %.4f on %d unseen images · %.1f s in all", summary.accuracy, test.count, seconds))
         print("report: \(reportFile.path) · weights and history in \(outputDirectory.path)/")
     }
+}
+
+/// The Fashion-MNIST subset shipped inside the `cortex` build (3000 training, 1000 test images).
+func bundledFashionSubset(_ split: IDXDataset.Split) throws -> IDXDataset {
+    guard let directory = Bundle.module.url(forResource: "fashion-mnist-subset", withExtension: nil) else {
+        throw CLIError("the bundled Fashion-MNIST subset is missing from this build")
+    }
+    return try IDXDataset.load(images: directory.appendingPathComponent("\(split.rawValue)-images-idx3-ubyte.gz"),
+                               labels: directory.appendingPathComponent("\(split.rawValue)-labels-idx1-ubyte.gz"))
 }
 
 /// A one-line error for the command line.

@@ -32,12 +32,8 @@ struct EvaluateCommand: ParsableCommand {
             print("\n" + summary.text)
             print(String(format: "accuracy %.4f", summary.accuracy))
         } else {
-            let scale = config.targetStd ?? 1, shift = config.targetMean ?? 0
-            let truth = evaluation.targets.scalars.map { $0 * scale + shift }
-            let predicted = evaluation.outputs.reshaped([-1]).scalars.map { $0 * scale + shift }
-            print(String(format: "mse %.4f  rmse %.4f  mae %.4f  r2 %.4f", try meanSquaredError(yTrue: truth, yPred: predicted),
-                         try rootMeanSquaredError(yTrue: truth, yPred: predicted), try meanAbsoluteError(yTrue: truth, yPred: predicted),
-                         try r2Score(yTrue: truth, yPred: predicted)))
+            let scores = try config.regressionScores(evaluation)
+            print(String(format: "mse %.4f  rmse %.4f  mae %.4f  r2 %.4f", scores["mse"]!, scores["rmse"]!, scores["mae"]!, scores["r2"]!))
         }
     }
 }

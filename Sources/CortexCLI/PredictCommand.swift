@@ -36,8 +36,7 @@ struct PredictCommand: ParsableCommand {
                 lines.append("\(i),\(csvField(names[p])),\(ps.joined(separator: ","))")
             }
         } else {
-            let scale = config.targetStd ?? 1, shift = config.targetMean ?? 0
-            lines = ["index,prediction"] + outputs.reshaped([-1]).scalars.enumerated().map { "\($0.offset),\($0.element * scale + shift)" }
+            lines = ["index,prediction"] + config.targetValues(outputs).enumerated().map { "\($0.offset),\($0.element)" }
         }
         let text = lines.joined(separator: "\n") + "\n"
         if let output {

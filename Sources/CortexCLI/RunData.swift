@@ -152,6 +152,19 @@ struct RunConfig: Codable {
         return model
     }
 
+    /// Model outputs or standardised targets back in the target's own units.
+    func targetValues(_ t: Tensor) -> [Float] {
+        let scale = targetStd ?? 1, shift = targetMean ?? 0
+        return t.reshaped([-1]).scalars.map { $0 * scale + shift }
+    }
+
+    /// MSE, RMSE, MAE and R² in target units for a regression evaluation.
+    func regressionScores(_ evaluation: Evaluation) throws -> [String: Double] {
+        let truth = targetValues(evaluation.targets), predicted = targetValues(evaluation.outputs)
+        return ["mse": try meanSquaredError(yTrue: truth, yPred: predicted), "rmse": try rootMeanSquaredError(yTrue: truth, yPred: predicted),
+                "mae": try meanAbsoluteError(yTrue: truth, yPred: predicted), "r2": try r2Score(yTrue: truth, yPred: predicted)]
+    }
+
     func standardizeFeatures(_ x: Tensor) -> Tensor {
         guard let featureMean, let featureStd else { return x }
         return Standardizer(mean: Tensor(featureMean), std: Tensor(featureStd))(x)

@@ -17,11 +17,7 @@ struct TrainBench: ParsableCommand {
     }
 
     func run() throws {
-        guard let directory = Bundle.module.url(forResource: "fashion-mnist-subset", withExtension: nil) else {
-            throw CLIError("the bundled Fashion-MNIST subset is missing from this build")
-        }
-        let data = try IDXDataset.load(images: directory.appendingPathComponent("train-images-idx3-ubyte.gz"),
-                                       labels: directory.appendingPathComponent("train-labels-idx1-ubyte.gz"))
+        let data = try bundledFashionSubset(.train)
         print("cortex \(cortexVersion), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(data.count) images, batch 64")
         let models: [(String, () -> any Layer)] = [
             ("mlp", { MLP(inputSize: 784, hiddenSizes: [256, 128], outputSize: 10) }),

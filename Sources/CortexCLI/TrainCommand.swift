@@ -155,18 +155,14 @@ struct TrainCommand: ParsableCommand {
         print("\n" + summary.table(digits: 4))
     }
 
-    /// Accuracy and macro F1 for classification; MSE, MAE and R² (in target units) for regression.
+    /// Accuracy and macro F1 for classification; MSE, RMSE, MAE and R² (in target units) for regression.
     func foldScores(_ evaluation: Evaluation, config: RunConfig) throws -> [String: Double] {
         if config.isClassification {
             let truth = evaluation.targets.integers, predicted = evaluation.outputs.argmax(dim: 1).integers
             return ["accuracy": try accuracy(yTrue: truth, yPred: predicted),
                     "f1_macro": try f1Score(yTrue: truth, yPred: predicted, average: .macro)]
         }
-        let scale = config.targetStd ?? 1, shift = config.targetMean ?? 0
-        let truth = evaluation.targets.scalars.map { $0 * scale + shift }
-        let predicted = evaluation.outputs.reshaped([-1]).scalars.map { $0 * scale + shift }
-        return ["mse": try meanSquaredError(yTrue: truth, yPred: predicted), "mae": try meanAbsoluteError(yTrue: truth, yPred: predicted),
-                "r2": try r2Score(yTrue: truth, yPred: predicted)]
+        return try config.regressionScores(evaluation)
     }
 
     func report(_ data: LoadedData, config: RunConfig, trainer: Trainer, evaluation: Evaluation, trainCount: Int, test: TensorDataset,

@@ -120,7 +120,12 @@ func convolutionBackward(_ geo: ConvGeometry, x: Tensor, w: Tensor, gradOut: Ten
             }
         }
     }
-    return (dx, partials.map { $0.shape[0] == 1 ? $0.reshaped(w.shape) : $0.sum(dim: 0) })
+    return (dx, partials.map { sumPartials($0, to: w.shape) })
+}
+
+/// The weight gradient from per-chunk accumulators (chunks × weight shape).
+private func sumPartials(_ partials: Tensor, to shape: [Int]) -> Tensor {
+    partials.shape[0] == 1 ? partials.reshaped(shape) : partials.sum(dim: 0)
 }
 
 /// 1-D convolution over (N, C, L) input with (out, in/groups, k) weights, as torch.nn.functional.conv1d.
@@ -204,7 +209,7 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
                 }
             }
         }
-        let dw = partials.map { $0.shape[0] == 1 ? $0.reshaped(weight.shape) : $0.sum(dim: 0) }
+        let dw = partials.map { sumPartials($0, to: weight.shape) }
         let db = bias?.requiresGrad == true ? g.sum(dims: [0, 2, 3]) : nil
         return bias == nil ? [dx, dw] : [dx, dw, db]
     }

@@ -34,7 +34,9 @@ public enum Monitor: String, Sendable {
     func value(_ record: EpochRecord) -> Double? {
         switch self {
         case .trainLoss: record.trainLoss
-        case .validationLoss: record.validationLoss
+        // Without a validation set, the validation loss falls back to the training loss, so the
+        // default monitor works for every run.
+        case .validationLoss: record.validationLoss ?? record.trainLoss
         case .trainMetric: record.trainMetric
         case .validationMetric: record.validationMetric
         }
@@ -46,6 +48,12 @@ public enum Monitor: String, Sendable {
         case .trainLoss, .validationLoss: true
         case .trainMetric, .validationMetric: !trainer.loss.isClassification
         }
+    }
+
+    /// Whether `value` beats `best` (none yet counts as beaten) by more than `minDelta`.
+    func isImprovement(_ value: Double, over best: Double?, minDelta: Double = 0, _ trainer: Trainer) -> Bool {
+        guard let best else { return true }
+        return lowerIsBetter(trainer) ? value < best - minDelta : value > best + minDelta
     }
 }
 
@@ -64,10 +72,8 @@ public final class EarlyStopping: Callback {
     }
 
     public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
-        guard let value = monitor.value(record) ?? (monitor == .validationLoss ? record.trainLoss : nil) else { return }
-        let lower = monitor.lowerIsBetter(trainer)
-        let improved = best.map { lower ? value < $0 - minDelta : value > $0 + minDelta } ?? true
-        if improved {
+        guard let value = monitor.value(record) else { return }
+        if monitor.isImprovement(value, over: best, minDelta: minDelta, trainer) {
             best = value
             bestEpoch = record.epoch
             wait = 0
@@ -127,7 +133,7 @@ public final class PlateauStepper: Callback {
     }
 
     public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
-        if let value = monitor.value(record) ?? (monitor == .validationLoss ? record.trainLoss : nil) {
+        if let value = monitor.value(record) {
             schedule.step(metric: Float(value))
         }
     }

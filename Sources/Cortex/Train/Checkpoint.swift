@@ -41,9 +41,7 @@ public final class BestModelSaver: Callback {
     }
 
     public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
-        guard let value = monitor.value(record) ?? (monitor == .validationLoss ? record.trainLoss : nil) else { return }
-        let lower = monitor.lowerIsBetter(trainer)
-        if let best, lower ? value >= best : value <= best { return }
+        guard let value = monitor.value(record), monitor.isImprovement(value, over: best, trainer) else { return }
         best = value
         try saveSafetensors(trainer.model.stateDict(), to: file,
                             metadata: ["format": "pt", "epoch": String(record.epoch), monitor.rawValue: String(value)])

@@ -7,6 +7,10 @@ enum Fixtures {
     static let resources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Resources")
 
+    /// The Fashion-MNIST subset bundled with the `cortex` command.
+    static let fashionSubset = resources.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Sources/CortexCLI/Resources/fashion-mnist-subset")
+
     /// The PyTorch reference cases to run: $CORTEX_TORCH_FIXTURES or the bundled copy.
     static var torchDirectory: URL {
         if let path = ProcessInfo.processInfo.environment["CORTEX_TORCH_FIXTURES"], !path.isEmpty {

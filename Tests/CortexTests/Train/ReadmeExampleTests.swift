@@ -8,8 +8,7 @@ import CortexModels
 @Suite("README example")
 struct ReadmeExampleTests {
     @Test func handWrittenLoopAndTrainerRun() throws {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/CortexCLI/Resources/fashion-mnist-subset")
+        let directory = Fixtures.fashionSubset
         let all = try IDXDataset.load(images: directory.appendingPathComponent("train-images-idx3-ubyte.gz"),
                                       labels: directory.appendingPathComponent("train-labels-idx1-ubyte.gz"))
         let train = TensorDataset(inputs: all.images, targets: all.labels).subset(Array(0..<128))

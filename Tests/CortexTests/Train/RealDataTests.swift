@@ -5,8 +5,7 @@ import Testing
 @testable import Cortex
 @testable import CortexModels
 
-private let subsetDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/CortexCLI/Resources/fashion-mnist-subset")
+private let subsetDirectory = Fixtures.fashionSubset
 
 @Suite("Real data")
 struct RealDataTests {
