@@ -1,5 +1,6 @@
 // The IDX format of MNIST and Fashion-MNIST: `00 00 <type> <ndims>`, ndims big-endian UInt32 sizes, then
 // the values, big-endian, row-major. Plain or gzip-compressed (told apart by the gzip magic, not the name).
+import CortexEngine
 import Foundation
 
 /// Reads IDX files into tensors.
@@ -67,11 +68,8 @@ public enum IDX {
         let shape = (0..<rank).map { axis in
             sizeBytes[(4 * axis)..<(4 * axis + 4)].reduce(0) { $0 << 8 | Int($1) }
         }
-        var byteCount = type.byteSize
-        for dim in shape {
-            let (product, overflow) = byteCount.multipliedReportingOverflow(by: dim)
-            guard !overflow else { throw fail("dimensions \(shapeText(shape)) overflow: the data would not fit in memory") }
-            byteCount = product
+        guard let byteCount = checkedByteCount(shape: shape, elementSize: type.byteSize) else {
+            throw fail("dimensions \(shapeText(shape)) are too large: their size in bytes does not fit in 64 bits")
         }
         let declared = type.byteSize == 1 ? "\(shapeText(shape)) bytes"
             : "\(shapeText(shape)) values of \(type.byteSize) bytes (\(byteCount) bytes)"

@@ -1,5 +1,6 @@
 // NumPy's .npy format (versions 1.0, 2.0 and 3.0): `\x93NUMPY`, a version, a header length, then a Python
 // dict literal giving 'descr', 'fortran_order' and 'shape', then the raw array. Read into tensors and written.
+import CortexEngine
 import Foundation
 
 /// Reads and writes NumPy `.npy` files.
@@ -46,13 +47,11 @@ public enum NPY {
         }
         let header = try NPYHeader(UnsafeRawBufferPointer(rebasing: file[(8 + lengthBytes)..<dataStart]))
 
-        var count = 1, byteCount = header.itemSize
-        for dim in header.shape {
-            let (c, overflowC) = count.multipliedReportingOverflow(by: dim)
-            let (b, overflowB) = byteCount.multipliedReportingOverflow(by: dim)
-            guard !overflowC, !overflowB else { throw DataError("shape \(header.shape) overflows: the array would not fit in memory") }
-            (count, byteCount) = (c, b)
+        // Checked for the wider of the file's and the tensor's element size: both buffers are laid out.
+        guard checkedByteCount(shape: header.shape, elementSize: max(header.itemSize, header.dtype.byteSize)) != nil else {
+            throw DataError("shape \(header.shape) is too large: its size in bytes does not fit in 64 bits")
         }
+        let count = header.shape.reduce(1, *), byteCount = count * header.itemSize
         let available = file.count - dataStart
         guard available == byteCount else {
             let what = "shape \(shapeText(header.shape)) of '\(header.descr)' needs \(byteCount) bytes of data"

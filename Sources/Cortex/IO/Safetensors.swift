@@ -1,5 +1,6 @@
 // Owns the safetensors container format: validating parsing, deterministic serialisation and atomic
 // writing. It knows nothing about Tensor; callers map SafetensorsDType and raw bytes onto their own types.
+import CortexEngine
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -42,15 +43,10 @@ public struct SafetensorsError: Error, CustomStringConvertible, Equatable {
     public var description: String { "safetensors: \(message)" }
 }
 
-/// Byte size of a tensor, or nil if a dimension is negative or the size overflows `Int`.
+/// Byte size of a tensor, or nil if a dimension is negative or its layout overflows `Int` (the engine's
+/// rule, which also refuses empty shapes such as `[0, 2^32, 2^32]` whose strides would overflow).
 private func checkedByteCount(_ shape: [Int], _ dtype: SafetensorsDType) -> Int? {
-    var count = dtype.byteSize
-    for dim in shape {
-        let (product, overflow) = count.multipliedReportingOverflow(by: dim)
-        guard dim >= 0, !overflow else { return nil }
-        count = product
-    }
-    return count
+    CortexEngine.checkedByteCount(shape: shape, elementSize: dtype.byteSize)
 }
 
 /// A parsed, fully validated safetensors file. Every entry's range is known to lie inside the data
@@ -178,7 +174,7 @@ public struct SafetensorsArchive: Sendable {
             shape.append(int)
         }
         guard let byteCount = checkedByteCount(shape, dtype) else {
-            throw fail("shape \(shape) overflows the byte count")
+            throw fail("shape \(shape) is too large: its size in bytes does not fit in 64 bits")
         }
 
         guard case .array(let offsets) = fields["data_offsets"]!, offsets.count == 2,

@@ -78,11 +78,19 @@ open class Optimizer: @unchecked Sendable {
         return result
     }
 
-    /// Restores state saved by `stateDict()` for the same parameter list.
+    /// Restores state saved by `stateDict()` for the same parameter list. Everything is checked before
+    /// anything changes: the rate must be a finite non-negative scalar, step counts whole numbers in
+    /// 0...2^24 (float32 counts exactly up to there), and state tensors finite and of their parameter's
+    /// shape; a bad entry throws a `StateDictError` naming it and leaves the optimiser as it was.
     public func loadStateDict(_ saved: [String: Tensor]) throws {
         guard let lr = saved["lr"], let steps = saved["step_count"] else {
             throw StateDictError("optimizer state needs 'lr' and 'step_count'")
         }
+        let rate = try Self.scalar(lr, key: "lr")
+        guard rate.isFinite && rate >= 0 else {
+            throw StateDictError("optimizer state 'lr' is \(rate); a learning rate is a finite number ≥ 0")
+        }
+        let count = try Self.stepCount(steps, key: "step_count")
         var restored: [[String: Tensor]] = Array(repeating: [:], count: parameters.count)
         for (key, t) in saved where key.hasPrefix("state.") {
             let parts = key.split(separator: ".", maxSplits: 2)
@@ -90,16 +98,39 @@ open class Optimizer: @unchecked Sendable {
                 throw StateDictError("optimizer state key '\(key)' does not name one of \(parameters.count) parameters")
             }
             let name = String(parts[2])
-            let expected = name == "step" ? [] : parameters[i].shape
-            guard t.shape == expected else {
-                throw StateDictError("optimizer state '\(key)' has shape \(t.shape), expected \(expected)")
+            if name == "step" {
+                restored[i][name] = Tensor(Float(try Self.stepCount(t, key: key)))
+                continue
+            }
+            guard t.shape == parameters[i].shape else {
+                throw StateDictError("optimizer state '\(key)' has shape \(t.shape), expected \(parameters[i].shape)")
             }
             let copy = Tensor(uninitialized: t.shape)
             t.to(.float32).copyValues(into: copy)
+            if let bad = copy.scalars.first(where: { !$0.isFinite }) {
+                throw StateDictError("optimizer state '\(key)' holds \(bad); saved state is finite")
+            }
             restored[i][name] = copy
         }
-        learningRate = lr.item()
-        stepCount = Int(steps.item())
+        learningRate = rate
+        stepCount = count
         state = restored
+    }
+
+    /// The one value of a scalar (or one-element) entry.
+    private static func scalar(_ t: Tensor, key: String) throws -> Float {
+        guard t.count == 1 else {
+            throw StateDictError("optimizer state '\(key)' has shape \(t.shape); it must hold exactly one value")
+        }
+        return t.item()
+    }
+
+    /// A step counter: a whole number in 0...2^24, the range in which float32 holds every count.
+    private static func stepCount(_ t: Tensor, key: String) throws -> Int {
+        let value = try scalar(t, key: key)
+        guard value.isFinite, value >= 0, value <= 0x1p24, value == value.rounded() else {
+            throw StateDictError("optimizer state '\(key)' is \(value); a step count is a whole number from 0 to 16777216")
+        }
+        return Int(value)
     }
 }

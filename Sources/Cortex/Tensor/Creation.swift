@@ -55,10 +55,8 @@ extension Tensor {
     }
 
     public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
-        let count = shape.reduce(1, *)
-        require(shape.allSatisfy { $0 >= 0 }, "zeros: negative dimension in shape \(shape)")
         // All-zero bytes are 0 in every dtype.
-        return Tensor(buffer: TensorBuffer(zeroedByteCount: count * dtype.byteSize), shape: shape,
+        return Tensor(buffer: TensorBuffer(zeroedByteCount: validatedByteCount(shape, dtype, op: "zeros")), shape: shape,
                       strides: contiguousStrides(shape), offset: 0, dtype: dtype)
     }
 

@@ -33,9 +33,7 @@ public final class Tensor: @unchecked Sendable {
 
     /// A new contiguous tensor whose contents are undefined; every element must be written.
     convenience init(uninitialized shape: [Int], dtype: DType = .float32) {
-        require(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
-        let count = shape.reduce(1, *)
-        self.init(buffer: TensorBuffer(byteCount: count * dtype.byteSize), shape: shape,
+        self.init(buffer: TensorBuffer(byteCount: validatedByteCount(shape, dtype, op: "Tensor")), shape: shape,
                   strides: contiguousStrides(shape), offset: 0, dtype: dtype)
     }
 
@@ -133,6 +131,16 @@ func withFloats<R>(_ a: Tensor, _ b: Tensor, _ c: Tensor,
 func withFloats<R>(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ d: Tensor,
                    _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
     try withExtendedLifetime((a, b, c, d)) { try body(a.floatPointer, b.floatPointer, c.floatPointer, d.floatPointer) }
+}
+
+/// The byte size of a new tensor of `shape`, or a stop naming `op` when a dimension is negative or the
+/// layout overflows (shapes from files are checked by their readers first, which throw instead).
+func validatedByteCount(_ shape: [Int], _ dtype: DType, op: String) -> Int {
+    require(shape.allSatisfy { $0 >= 0 }, "\(op): negative dimension in shape \(shape)")
+    guard let bytes = checkedByteCount(shape: shape, elementSize: dtype.byteSize) else {
+        fatalError("\(op): shape \(shape) of \(dtype) is too large: its size in bytes does not fit in 64 bits")
+    }
+    return bytes
 }
 
 /// Maps a possibly negative axis into 0..<rank, or stops with a message naming the op.

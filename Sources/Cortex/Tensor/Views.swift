@@ -20,6 +20,13 @@ extension Tensor {
         }
     }
 
+    /// A new contiguous tensor with the same values and its own buffer; not recorded by autograd.
+    func copied() -> Tensor {
+        let out = Tensor(uninitialized: shape, dtype: dtype)
+        copyValues(into: out)
+        return out
+    }
+
     /// A contiguous tensor with the same values (`self` when already contiguous). Differentiable.
     public func contiguous() -> Tensor {
         if isContiguous { return self }

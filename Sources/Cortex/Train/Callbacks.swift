@@ -77,7 +77,7 @@ public final class EarlyStopping: Callback {
             best = value
             bestEpoch = record.epoch
             wait = 0
-            if restoreBestWeights { bestWeights = trainer.model.stateDict().mapValues(copy) }
+            if restoreBestWeights { bestWeights = trainer.model.stateDict().mapValues { $0.copied() } }
         } else {
             wait += 1
             if wait > patience { trainer.requestStop(reason: "early stopping: \(monitor.rawValue) has not improved for \(patience) epochs") }
@@ -86,12 +86,6 @@ public final class EarlyStopping: Callback {
 
     public func trainingDidEnd(_ trainer: Trainer) {
         if restoreBestWeights, let bestWeights { try? trainer.model.loadStateDict(bestWeights) }
-    }
-
-    private func copy(_ t: Tensor) -> Tensor {
-        let c = Tensor.zeros(t.shape, dtype: t.dtype)
-        c.assign(t)
-        return c
     }
 }
 
@@ -117,7 +111,9 @@ public final class ScheduleStepper: Callback {
     public func checkpointState() -> [String: String] { ["epoch": String(schedule.epoch)] }
 
     public func restore(checkpointState state: [String: String]) throws {
-        guard let text = state["epoch"], let epoch = Int(text) else { throw CheckpointError("schedule state has no epoch") }
+        guard let text = state["epoch"], let epoch = Int(text), epoch >= 0 else {
+            throw CheckpointError("schedule state has no epoch count (a whole number ≥ 0)")
+        }
         schedule.restore(epoch: epoch)
     }
 }
@@ -142,7 +138,11 @@ public final class PlateauStepper: Callback {
 
     public func restore(checkpointState state: [String: String]) throws {
         let values = (state["snapshot"] ?? "").split(separator: ",").compactMap { Float(String($0)) }
-        guard values.count == 3 else { throw CheckpointError("plateau schedule state is malformed") }
+        // best may be ±infinity before the first epoch; the two counters are small whole numbers.
+        guard values.count == 3, !values[0].isNaN,
+              values[1...].allSatisfy({ $0 >= 0 && $0 <= 1e6 && $0 == $0.rounded() }) else {
+            throw CheckpointError("plateau schedule state '\(state["snapshot"] ?? "")' is malformed")
+        }
         schedule.restore(values)
     }
 }

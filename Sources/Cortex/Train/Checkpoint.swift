@@ -74,33 +74,69 @@ extension Trainer {
     /// Restores a checkpoint written by `saveCheckpoint`; the next `fit` continues after its epoch.
     /// `callbacks` must be the same kinds, in the same order, as when it was saved.
     public func resume(from url: URL, callbacks: [any Callback] = []) throws {
-        let archive = try SafetensorsArchive(contentsOf: url)
-        guard archive.metadata["format"] == "cortex-checkpoint", let epochText = archive.metadata["epoch"],
-              let epoch = Int(epochText), let historyText = archive.metadata["history"] else {
-            throw CheckpointError("\(url.path) is not a Cortex training checkpoint")
+        let archive: SafetensorsArchive
+        do { archive = try SafetensorsArchive(contentsOf: url) } catch {
+            throw CheckpointError("\(url.path) cannot be read (\(error))")
         }
+        try resume(from: archive, callbacks: callbacks, source: url.path)
+    }
+
+    /// Restores a checkpoint already read into memory; `source` only labels error messages.
+    ///
+    /// Every value is checked, and a checkpoint that fails any check leaves the trainer, its model, its
+    /// optimiser, the callbacks and the random generators exactly as they were.
+    public func resume(from archive: SafetensorsArchive, callbacks: [any Callback] = [], source: String = "checkpoint") throws {
+        guard archive.metadata["format"] == "cortex-checkpoint", let epochText = archive.metadata["epoch"],
+              let historyText = archive.metadata["history"] else {
+            throw CheckpointError("\(source) is not a Cortex training checkpoint")
+        }
+        let savedHistory: History
+        do { savedHistory = try JSONDecoder().decode(History.self, from: Data(historyText.utf8)) } catch {
+            throw CheckpointError("the training history in \(source) is malformed")
+        }
+        guard let epoch = Int(epochText), epoch >= 0, epoch == savedHistory.epochs.count else {
+            throw CheckpointError("\(source) says \(epochText) epochs were completed but its history holds \(savedHistory.epochs.count)")
+        }
+        func words(_ key: String) throws -> [UInt64] {
+            let values = (archive.metadata[key] ?? "").split(separator: ",").compactMap { UInt64(String($0)) }
+            // xoshiro's all-zero state is a fixed point: it would produce zeros forever.
+            guard values.count == 4, values.contains(where: { $0 != 0 }) else {
+                throw CheckpointError("generator state '\(key)' is missing or malformed in \(source)")
+            }
+            return values
+        }
+        let shared = try words("rng.shared")
+        let savedLoader = archive.metadata["rng.loader"] == nil ? nil : try words("rng.loader")
+        let generators = try model.namedGenerators().map { ($0.1, try words("rng.model.\($0.0)")) }
         var modelState: [String: Tensor] = [:], optimizerState: [String: Tensor] = [:]
         for name in archive.names {
             if name.hasPrefix("model.") { modelState[String(name.dropFirst(6))] = try archive.tensor(name) }
             if name.hasPrefix("optimizer.") { optimizerState[String(name.dropFirst(10))] = try archive.tensor(name) }
         }
-        try model.loadStateDict(modelState)
-        try optimizer.loadStateDict(optimizerState)
-        history = try JSONDecoder().decode(History.self, from: Data(historyText.utf8))
-        func words(_ key: String) throws -> [UInt64] {
-            let values = (archive.metadata[key] ?? "").split(separator: ",").compactMap { UInt64(String($0)) }
-            guard values.count == 4 else { throw CheckpointError("generator state '\(key)' is missing or malformed in \(url.path)") }
-            return values
+
+        // What may still throw changes state as it goes, so keep a copy of everything to put back.
+        let modelBackup = model.stateDict().mapValues { $0.copied() }
+        let optimizerBackup = optimizer.stateDict().mapValues { $0.copied() }
+        let callbackBackup = callbacks.map { $0.checkpointState() }
+        do {
+            try model.loadStateDict(modelState)
+            try optimizer.loadStateDict(optimizerState)
+            for (i, c) in callbacks.enumerated() {
+                let prefix = "callback.\(i)."
+                let state = archive.metadata.filter { $0.key.hasPrefix(prefix) }
+                try c.restore(checkpointState: Dictionary(uniqueKeysWithValues: state.map { (String($0.key.dropFirst(prefix.count)), $0.value) }))
+            }
+        } catch {
+            try? model.loadStateDict(modelBackup)
+            try? optimizer.loadStateDict(optimizerBackup)
+            for (c, state) in zip(callbacks, callbackBackup) { try? c.restore(checkpointState: state) }
+            if let error = error as? CheckpointError { throw error }
+            throw CheckpointError("\(source) does not fit this model and optimiser: \(error)")
         }
-        let shared = try words("rng.shared")
+        history = savedHistory
         RandomGenerator.shared.withLock { $0.restore(shared) }
-        loaderState = archive.metadata["rng.loader"] == nil ? nil : try words("rng.loader")
-        for (name, g) in model.namedGenerators() { g.restore(try words("rng.model.\(name)")) }
-        for (i, c) in callbacks.enumerated() {
-            let prefix = "callback.\(i)."
-            let state = archive.metadata.filter { $0.key.hasPrefix(prefix) }
-            try c.restore(checkpointState: Dictionary(uniqueKeysWithValues: state.map { (String($0.key.dropFirst(prefix.count)), $0.value) }))
-        }
+        loaderState = savedLoader
+        for (g, state) in generators { g.restore(state) }
         completedEpochs = epoch
     }
 }

@@ -81,7 +81,7 @@ struct IDXReaderTests {
                 ([0, 0, 0x07, 1, 0, 0, 0, 0], ["unknown element type 0x07"]),
                 ([0, 0, 8, 0], ["declares 0 dimensions"]),
                 ([0, 0, 8, 3, 0, 0, 0, 2, 0, 0], ["declares 3 dimensions (12 bytes of sizes)", "after 6 of them"]),
-                (idx(type: 0x0E, shape: [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], payload: []), ["overflow"]),
+                (idx(type: 0x0E, shape: [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], payload: []), ["too large"]),
             ]
             for (i, (bytes, fragments)) in cases.enumerated() {
                 let url = try writeFile(bytes, "bad\(i).idx", in: dir)
