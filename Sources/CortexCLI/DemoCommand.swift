@@ -31,12 +31,20 @@ struct DemoCommand: ParsableCommand {
         print("Cortex \(cortexVersion) demo: Fashion-MNIST subset, \(train.count) training and \(test.count) test images")
         print("model: 2-conv CNN, \(model.parameterCount) parameters; Adam, learning rate 2e-3, batch 64, \(epochs) epochs\n")
         let optimizer = Adam(model.parameters(), learningRate: 2e-3)
-        let outputDirectory = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        // A complete run directory, as `cortex train` writes: evaluate, predict and train --resume work on it.
+        let directory = RunDirectory(output)
+        _ = try directory.prepare(resume: false, overwrite: true)
+        let outputDirectory = directory.staging
+        let config = RunConfig(model: "cnn", hidden: [], inputShape: [1, 28, 28], outputs: 10, isClassification: true,
+                               classNames: IDXDataset.fashionMNISTClassNames, featureNames: [], seed: seed,
+                               training: RunConfig.Training(data: "fashion-mnist-subset", optimizer: "adam", learningRate: 2e-3,
+                                                            batchSize: 64, schedule: "none", testFraction: 0.25, epochs: epochs))
+        try config.write(to: outputDirectory)
         let trainer = Trainer(model, optimizer, loss: .crossEntropy)
         try trainer.fit(train, validation: test, epochs: epochs, batchSize: 64, seed: seed, callbacks: [
             ProgressBar(totalEpochs: epochs),
             CSVLogger(file: outputDirectory.appendingPathComponent("history.csv")),
+            Checkpointer(directory: outputDirectory),
         ])
         let evaluation = trainer.evaluate(test)
         let names = IDXDataset.fashionMNISTClassNames
@@ -53,7 +61,9 @@ struct DemoCommand: ParsableCommand {
             ReportItem("Optimizer", "Adam, lr 2e-3, batch 64"), ReportItem("Wall time", String(format: "%.0f s", seconds)),
         ], history: trainer.history, images: test.images).write(to: reportFile)
         print(String(format: "test accuracy %.4f on %d unseen images · %.1f s in all", summary.accuracy, test.count, seconds))
-        print("report: \(reportFile.path) · weights and history in \(outputDirectory.path)/")
+        try directory.commit()
+        print("report: \(directory.final.path)/report.html · the run (model, config, history, checkpoint) in \(directory.final.path)/")
+        print("next: cortex evaluate --run \(output) --data fashion-mnist-subset")
     }
 }
 
@@ -66,8 +76,3 @@ func bundledFashionSubset(_ split: IDXDataset.Split) throws -> IDXDataset {
                                labels: directory.appendingPathComponent("\(split.rawValue)-labels-idx1-ubyte.gz"))
 }
 
-/// A one-line error for the command line.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

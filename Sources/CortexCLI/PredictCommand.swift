@@ -2,26 +2,37 @@
 // predictions as CSV.
 import ArgumentParser
 import Cortex
+import CortexModels
 import Foundation
 
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict", abstract: "Predict with a trained run: CSV rows or IDX images in, a CSV of predictions out.")
 
-    @Option(name: .customLong("run"), help: "The run directory written by `cortex train`.")
+    @Option(name: .customLong("run"), help: "The run directory written by `cortex train` or `cortex demo`.")
     var runDirectory: String
 
-    @Option(help: "Inputs: a CSV table with the training features' columns, or an IDX image file (.gz or plain).")
+    @Option(help: "Inputs: a CSV table with the training table's columns (in any order; a target column and other extra columns are ignored), or an IDX image file (.gz or plain).")
     var input: String
+
+    @Option(help: "Missing cells in a CSV table: error (the default), drop or mean (the training means and most frequent categories).")
+    var missing: String?
 
     @Option(help: "Where to write the predictions (default: standard output).")
     var output: String?
+
+    func validate() throws {
+        if let missing, !["error", "drop", "mean"].contains(missing) {
+            throw ValidationError("--missing must be error, drop or mean, not '\(missing)'")
+        }
+    }
 
     func run() throws {
         let directory = URL(fileURLWithPath: runDirectory)
         let config = try RunConfig.read(from: directory)
         let model = try config.loadModel(from: directory)
         let url = URL(fileURLWithPath: input)
+        try requireRegularFile(url, option: "--input")
         let inputs = try readInputs(url, config: config)
         let outputs = noGrad { Tensor.cat(config.standardizeFeatures(inputs).split(256).map { model($0) }) }
         var lines: [String]
@@ -33,7 +44,7 @@ struct PredictCommand: ParsableCommand {
             let rows = probabilities.scalars, k = config.outputs
             for (i, p) in predicted.enumerated() {
                 let ps = rows[(i * k)..<((i + 1) * k)].map { String(format: "%.6f", $0) }
-                lines.append("\(i),\(csvField(names[p])),\(ps.joined(separator: ","))")
+                lines.append("\(i),\(csvField(p < names.count ? names[p] : String(p))),\(ps.joined(separator: ","))")
             }
         } else {
             lines = ["index,prediction"] + config.targetValues(outputs).enumerated().map { "\($0.offset),\($0.element)" }
@@ -41,7 +52,8 @@ struct PredictCommand: ParsableCommand {
         let text = lines.joined(separator: "\n") + "\n"
         if let output {
             do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                throw CLIError("\(output): cannot write predictions (\(error.localizedDescription))")
+                throw CLIError("cannot write predictions to \(output) (\(plainDescription(error, namingPath: false))): "
+                               + "give an --output in an existing directory you can write to")
             }
             print("\(lines.count - 1) predictions written to \(output)")
         } else {
@@ -49,12 +61,9 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
-    /// IDX images (detected by their magic number) or CSV rows with the training features.
+    /// IDX images (detected by their magic number) or CSV rows encoded as in training.
     func readInputs(_ url: URL, config: RunConfig) throws -> Tensor {
-        guard let head = FileHandle(forReadingAtPath: url.path)?.readData(ofLength: 4) else {
-            throw CLIError("\(url.path): cannot open the file")
-        }
-        let bytes = [UInt8](head)
+        let bytes = [UInt8](try readHead(url, bytes: 4))
         let isGzip = bytes.starts(with: [0x1f, 0x8b]), isIDX = bytes.count == 4 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0x08
         if isGzip || isIDX {
             let raw = try IDX.read(contentsOf: url)
@@ -65,11 +74,28 @@ struct PredictCommand: ParsableCommand {
             }
             return images
         }
-        let table = try CSVTable.read(contentsOf: url)
-        guard table.featureNames == config.featureNames else {
-            let missing = config.featureNames.filter { !table.featureNames.contains($0) }
-            let extra = table.featureNames.filter { !config.featureNames.contains($0) }
-            throw CLIError("\(url.path): columns differ from the training table (missing \(missing.prefix(5)), unexpected \(extra.prefix(5)))")
+        guard config.inputShape.count == 1 else {
+            throw CLIError("\(url.path) is not an IDX image file, and this run's model takes images of shape \(config.inputShape)")
+        }
+        let missingValues: CSVOptions.MissingValues = switch missing { case "drop": .dropRows; case "mean": .fillMean; default: .error }
+        guard let schema = config.schema else {
+            // Runs trained on scikit-learn's format record their feature names only.
+            let table = try CSVTable.read(contentsOf: url, options: CSVOptions(missing: missingValues))
+            guard table.featureNames == config.featureNames else {
+                throw CLIError("\(url.path): columns differ from the training table's \(config.featureNames.prefix(8))")
+            }
+            return table.features
+        }
+        // The target is left out even when the table has it: predictions need no labels.
+        var inputsOnly = schema
+        inputsOnly.target = nil
+        inputsOnly.classNames = nil
+        let table = try CSVTable.read(contentsOf: url, schema: inputsOnly, options: CSVOptions(missing: missingValues))
+        for note in table.notes where note != "ignored column(s) the model was not trained on: '\(schema.target ?? "")'" {
+            FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+        }
+        if table.droppedRowCount > 0 {
+            FileHandle.standardError.write(Data("note: \(table.droppedRowCount) row(s) with missing values left out; indices count the rows kept\n".utf8))
         }
         return table.features
     }

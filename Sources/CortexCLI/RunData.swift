@@ -1,5 +1,5 @@
 // What the train, evaluate and predict commands share: loading a data source from command-line
-// options, and the run directory's config.json that lets a trained model be rebuilt later.
+// options, with every path and value checked and explained in plain words.
 import ArgumentParser
 import Cortex
 import CortexModels
@@ -7,7 +7,7 @@ import Foundation
 
 /// Where examples come from.
 struct DataOptions: ParsableArguments {
-    @Option(help: "A built-in data set: fashion-mnist (Debian's dataset-fashion-mnist, or --data-dir) or breast-cancer (python3-sklearn).")
+    @Option(help: "A built-in data set: fashion-mnist (Debian's dataset-fashion-mnist, or --data-dir), fashion-mnist-subset (the 3000 + 1000 images bundled with cortex) or breast-cancer (python3-sklearn).")
     var data: String?
 
     @Option(help: "Directory holding Fashion-MNIST's four IDX files (default /usr/share/datasets/fashion-mnist).")
@@ -16,24 +16,37 @@ struct DataOptions: ParsableArguments {
     @Option(help: "A CSV table with a header row (scikit-learn's bundled format is detected too).")
     var csv: String?
 
-    @Option(help: "The CSV column to predict.")
+    @Option(help: "The CSV column to predict (evaluate: default the run's).")
     var target: String?
 
-    @Option(help: "classification or regression (default: classification for a categorical or integer target).")
+    @Option(help: "classification or regression (default: chosen from the target column — text or at most 20 distinct whole numbers is classification — and printed).")
     var task: String?
 
-    @Option(help: "Use only the first N examples of each split (for quick runs).")
+    @Option(help: "Missing cells in a CSV table (empty, NA, NaN, ?, nan, inf): error (the default) lists them, drop leaves out their rows, mean fills them with the column mean or most frequent category.")
+    var missing: String?
+
+    @Option(parsing: .unconditional, help: "Use only the first N examples of each split (for quick runs).")
     var limit: Int?
 
+    static let builtIn = ["fashion-mnist", "fashion-mnist-subset", "breast-cancer"]
+
     func validate() throws {
-        guard (data == nil) != (csv == nil) else { throw ValidationError("give exactly one of --data and --csv") }
-        if let data, !["fashion-mnist", "breast-cancer"].contains(data) {
-            throw ValidationError("unknown --data '\(data)': use fashion-mnist or breast-cancer")
+        // Neither is allowed here because `train --resume` reads the run's own source; `load()` requires one.
+        guard data == nil || csv == nil else { throw ValidationError("give one of --data and --csv, not both") }
+        if let data, !Self.builtIn.contains(data) {
+            throw ValidationError("unknown --data '\(data)': use \(Self.builtIn.joined(separator: ", ")), or --csv FILE")
         }
         if let task, !["classification", "regression"].contains(task) {
             throw ValidationError("--task must be classification or regression, not '\(task)'")
         }
-        if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
+        if let missing, !["error", "drop", "mean"].contains(missing) {
+            throw ValidationError("--missing must be error, drop or mean, not '\(missing)'")
+        }
+        if let limit, limit <= 0 { throw ValidationError("--limit must be a positive number of examples, not \(limit)") }
+    }
+
+    var missingValues: CSVOptions.MissingValues {
+        switch missing { case "drop": .dropRows; case "mean": .fillMean; default: .error }
     }
 }
 
@@ -47,22 +60,33 @@ struct LoadedData {
     var isClassification: Bool
     var isImage: Bool
     var description: String
+    /// How a CSV table became features, to read later tables the same way.
+    var schema: CSVSchema?
 }
 
 extension DataOptions {
-    func load() throws -> LoadedData {
+    /// Loads the examples. With `schema` (a trained run's), a CSV table is encoded the way training did.
+    func load(schema: CSVSchema? = nil) throws -> LoadedData {
+        guard data != nil || csv != nil else { throw CLIError("give the examples with --data NAME or --csv FILE") }
         func cut(_ d: TensorDataset) -> TensorDataset {
             guard let limit, limit < d.count else { return d }
             return d.subset(Array(0..<limit))
         }
-        if data == "fashion-mnist" {
-            let directory = URL(fileURLWithPath: dataDir ?? IDXDataset.fashionMNISTDirectory.path)
-            let train = try IDXDataset.fashionMNIST(.train, directory: directory)
-            let test = try IDXDataset.fashionMNIST(.test, directory: directory)
+        if data == "fashion-mnist" || data == "fashion-mnist-subset" {
+            let bundled = data == "fashion-mnist-subset"
+            let train: IDXDataset, test: IDXDataset, source: String
+            if bundled {
+                (train, test, source) = (try bundledFashionSubset(.train), try bundledFashionSubset(.test), "the bundled Fashion-MNIST subset")
+            } else {
+                let directory = URL(fileURLWithPath: dataDir ?? IDXDataset.fashionMNISTDirectory.path)
+                try requireDirectory(directory, option: "--data-dir")
+                (train, test) = (try IDXDataset.fashionMNIST(.train, directory: directory), try IDXDataset.fashionMNIST(.test, directory: directory))
+                source = "Fashion-MNIST from \(directory.path)"
+            }
             return LoadedData(train: cut(TensorDataset(inputs: train.images, targets: train.labels)),
                               test: cut(TensorDataset(inputs: test.images, targets: test.labels)),
                               classNames: IDXDataset.fashionMNISTClassNames, featureNames: [], isClassification: true,
-                              isImage: true, description: "Fashion-MNIST from \(directory.path)")
+                              isImage: true, description: source)
         }
         let table: CSVTable
         let source: String
@@ -71,102 +95,76 @@ extension DataOptions {
             source = BreastCancer.defaultURL.path
         } else {
             let url = URL(fileURLWithPath: csv!)
+            try requireRegularFile(url, option: "--csv")
             source = url.path
             if try Self.isScikitLearnFormat(url) {
                 table = try ScikitLearnCSV.read(contentsOf: url)
+            } else if let schema {
+                if let target, target != schema.target {
+                    throw CLIError("--target '\(target)' differs from the run's target '\(schema.target ?? "none")'")
+                }
+                table = try CSVTable.read(contentsOf: url, schema: schema, options: CSVOptions(missing: missingValues))
+                guard table.target != nil else {
+                    throw CLIError("\(source) has no column '\(schema.target ?? "")', the target the model was trained to predict")
+                }
             } else {
                 guard let target else { throw CLIError("--target is required with --csv: name the column to predict") }
-                let kind: CSVTarget = task == "regression" ? .regression(target) : .classification(target)
-                table = try CSVTable.read(contentsOf: url, options: CSVOptions(target: kind))
+                let kind: CSVTarget = switch task {
+                case "regression": .regression(target)
+                case "classification": .classification(target)
+                default: .inferred(target)
+                }
+                table = try CSVTable.read(contentsOf: url, options: CSVOptions(missing: missingValues, target: kind))
             }
         }
+        for note in table.notes { print("note: \(note)") }
         guard let targets = table.target else { throw CLIError("\(source): no target column") }
-        let regression = task == "regression" || targets.dtype == .float32
+        guard !table.featureNames.isEmpty else {
+            throw CLIError("\(source): no feature columns are left besides the target '\(table.targetName ?? "")' — there is nothing to learn from")
+        }
+        let regression = targets.dtype == .float32
+        if !regression && schema == nil && table.classNames.count < 2 {
+            throw CLIError("\(source): the target '\(table.targetName ?? "")' holds a single class ('\(table.classNames.first ?? "")'); a classifier needs at least two")
+        }
         return LoadedData(train: cut(TensorDataset(inputs: table.features, targets: targets)), test: nil,
                           classNames: table.classNames, featureNames: table.featureNames, isClassification: !regression,
-                          isImage: false, description: "\(source): \(table.rowCount) rows, \(table.featureNames.count) features")
+                          isImage: false, description: "\(source): \(table.rowCount) rows, \(table.featureNames.count) features",
+                          schema: table.schema)
     }
 
     /// scikit-learn's bundled tables start with "<rows>,<features>,<class names…>" instead of a header.
     static func isScikitLearnFormat(_ url: URL) throws -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else { throw CLIError("\(url.path): cannot open the file") }
-        defer { try? handle.close() }
-        let head = String(decoding: handle.readData(ofLength: 256), as: UTF8.self)
-        let fields = head.split(separator: "\n").first?.split(separator: ",") ?? []
+        let head = try readHead(url, bytes: 256)
+        let fields = String(decoding: head, as: UTF8.self).split(separator: "\n").first?.split(separator: ",") ?? []
         return fields.count >= 2 && Int(fields[0].trimmingCharacters(in: .whitespaces)) != nil
             && Int(fields[1].trimmingCharacters(in: .whitespaces)) != nil
     }
 }
 
-/// Everything needed to rebuild a trained model and prepare inputs for it (run/config.json).
-struct RunConfig: Codable {
-    var model: String            // "mlp", "cnn" or a layer spec
-    var hidden: [Int]
-    var inputShape: [Int]        // per example
-    var outputs: Int
-    var isClassification: Bool
-    var classNames: [String]
-    var featureNames: [String]
-    var featureMean: [Float]?    // standardisation fitted on the training rows
-    var featureStd: [Float]?
-    var targetMean: Float?       // regression targets are standardised too
-    var targetStd: Float?
-    var seed: UInt64
-
-    static func url(in directory: URL) -> URL { directory.appendingPathComponent("config.json") }
-
-    func write(to directory: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: Self.url(in: directory), options: .atomic)
+/// Stops with a plain message unless `url` is an existing regular file (not a directory).
+func requireRegularFile(_ url: URL, option: String) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+        throw CLIError("\(option) \(url.path): no such file")
     }
+    guard !isDirectory.boolValue else { throw CLIError("\(option) \(url.path) is a directory; give a file") }
+    guard FileManager.default.isReadableFile(atPath: url.path) else { throw CLIError("\(option) \(url.path): permission denied") }
+}
 
-    static func read(from directory: URL) throws -> RunConfig {
-        let url = url(in: directory)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw CLIError("\(url.path): not found — is \(directory.path) a directory written by `cortex train`?")
-        }
-        do { return try JSONDecoder().decode(RunConfig.self, from: data) } catch {
-            throw CLIError("\(url.path): not a Cortex run config (\(error.localizedDescription))")
-        }
+/// Stops with a plain message unless `url` is an existing directory.
+func requireDirectory(_ url: URL, option: String) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+        throw CLIError("\(option) \(url.path): no such directory")
     }
+    guard isDirectory.boolValue else { throw CLIError("\(option) \(url.path) is a file, not a directory") }
+}
 
-    /// A fresh model of this configuration.
-    func makeModel() throws -> any Layer {
-        switch model {
-        case "mlp": return MLP(inputSize: inputShape.reduce(1, *), hiddenSizes: hidden, outputSize: outputs, seed: seed)
-        case "cnn":
-            guard inputShape.count == 3 else { throw CLIError("--model cnn needs image data; use mlp or a layer spec for tables") }
-            return SmallConvNet(inputChannels: inputShape[0], imageSize: inputShape[1], classes: outputs, seed: seed)
-        default:
-            return try LayerSpec.build(model, inputShape: inputShape, seed: seed)
-        }
-    }
-
-    /// The trained model stored in `directory`.
-    func loadModel(from directory: URL) throws -> any Layer {
-        let model = try makeModel()
-        let weights = directory.appendingPathComponent("model.safetensors")
-        try model.loadStateDict(loadSafetensors(weights))
-        model.eval()
-        return model
-    }
-
-    /// Model outputs or standardised targets back in the target's own units.
-    func targetValues(_ t: Tensor) -> [Float] {
-        let scale = targetStd ?? 1, shift = targetMean ?? 0
-        return t.reshaped([-1]).scalars.map { $0 * scale + shift }
-    }
-
-    /// MSE, RMSE, MAE and R² in target units for a regression evaluation.
-    func regressionScores(_ evaluation: Evaluation) throws -> [String: Double] {
-        let truth = targetValues(evaluation.targets), predicted = targetValues(evaluation.outputs)
-        return ["mse": try meanSquaredError(yTrue: truth, yPred: predicted), "rmse": try rootMeanSquaredError(yTrue: truth, yPred: predicted),
-                "mae": try meanAbsoluteError(yTrue: truth, yPred: predicted), "r2": try r2Score(yTrue: truth, yPred: predicted)]
-    }
-
-    func standardizeFeatures(_ x: Tensor) -> Tensor {
-        guard let featureMean, let featureStd else { return x }
-        return Standardizer(mean: Tensor(featureMean), std: Tensor(featureStd))(x)
+/// The first `bytes` bytes of a regular file (fewer if it is shorter).
+func readHead(_ url: URL, bytes: Int) throws -> Data {
+    guard let handle = FileHandle(forReadingAtPath: url.path) else { throw CLIError("\(url.path): cannot open the file") }
+    defer { try? handle.close() }
+    do { return try handle.read(upToCount: bytes) ?? Data() } catch {
+        throw CLIError("\(url.path): cannot read (\(plainDescription(error)))")
     }
 }

@@ -1,5 +1,6 @@
 // `cortex train`: train a built-in or spec'd model on Fashion-MNIST or a CSV table, save it with a
-// report — or estimate its quality with k-fold cross-validation.
+// report — or estimate its quality with k-fold cross-validation. A run is trained in a staging
+// directory and swapped into --output when it finishes; --resume continues a killed or finished run.
 import ArgumentParser
 import Cortex
 import CortexModels
@@ -12,90 +13,186 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var source: DataOptions
 
-    @Option(help: "mlp, cnn, or a layer spec such as \"linear(64), relu, linear(2)\".")
-    var model = "mlp"
+    @Option(help: "mlp, cnn, or a layer spec such as \"linear(64), relu, linear(2)\" (default mlp).")
+    var model: String?
 
-    @Option(help: "Hidden layer widths of the MLP, comma-separated.")
-    var hidden = "128,64"
+    @Option(help: "Hidden layer widths of the MLP, comma-separated (default 128,64).")
+    var hidden: String?
 
-    @Option(help: "Training epochs.")
-    var epochs = 10
+    // Numbers are parsed unconditionally so that "--epochs -1" reaches validation and its message,
+    // instead of being read as an unknown flag.
+    @Option(parsing: .unconditional, help: "Training epochs (default 10; with --resume, the new total).")
+    var epochs: Int?
 
-    @Option(help: "Examples per batch.")
-    var batchSize = 64
+    @Option(parsing: .unconditional, help: "Examples per batch (default 64).")
+    var batchSize: Int?
 
-    @Option(help: "adam, adamw, sgd, rmsprop or adagrad.")
-    var optimizer = "adam"
+    @Option(help: "adam, adamw, sgd, rmsprop or adagrad (default adam).")
+    var optimizer: String?
 
-    @Option(name: [.customLong("lr"), .customLong("learning-rate")], help: "Learning rate.")
-    var learningRate: Float = 1e-3
+    @Option(name: [.customLong("lr"), .customLong("learning-rate")], parsing: .unconditional, help: "Learning rate (default 0.001).")
+    var learningRate: Float?
 
     @Option(help: "Learning-rate schedule: none, cosine (to 0 over the run) or step (halve every third of the run).")
-    var schedule = "none"
+    var schedule: String?
 
-    @Option(help: "Random seed for weights, splits and shuffling.")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Random seed for weights, splits and shuffling (default 0).")
+    var seed: UInt64?
 
-    @Option(help: "Fraction of a table held out for testing (tables have no test split of their own).")
-    var testFraction: Double = 0.2
+    @Option(parsing: .unconditional, help: "Fraction of a table held out for testing (default 0.2; tables have no test split of their own).")
+    var testFraction: Double?
 
-    @Option(help: "Run directory for the model, config, history and report.")
+    @Option(help: "Run directory for the model, config, history, checkpoint and report.")
     var output = "runs/latest"
 
-    @Option(help: "Cross-validate with K (stratified for classification) folds instead of training one model.")
+    @Flag(help: "Continue the run in --output from its last checkpoint (an unfinished run first) with its own settings; --epochs sets the new total.")
+    var resume = false
+
+    @Flag(help: "Replace the run already in --output (it is kept until the new run has finished).")
+    var overwrite = false
+
+    @Option(parsing: .unconditional, help: "Cross-validate with K (stratified for classification) folds instead of training one model.")
     var cv: Int?
 
     func validate() throws {
-        guard epochs > 0 && epochs <= 10_000 else { throw ValidationError("--epochs must be between 1 and 10000") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
-        guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--lr must be a positive number") }
-        guard ["adam", "adamw", "sgd", "rmsprop", "adagrad"].contains(optimizer) else {
-            throw ValidationError("unknown --optimizer '\(optimizer)': use adam, adamw, sgd, rmsprop or adagrad")
+        if let epochs { guard epochs >= 1 && epochs <= 10_000 else { throw ValidationError("--epochs must be between 1 and 10000, not \(epochs)") } }
+        if let batchSize { guard batchSize >= 1 && batchSize <= 1 << 20 else { throw ValidationError("--batch-size must be between 1 and 1048576, not \(batchSize)") } }
+        if let learningRate {
+            guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--lr must be a positive number, not \(learningRate)") }
         }
-        guard ["none", "cosine", "step"].contains(schedule) else {
+        if let optimizer, !Self.optimizers.contains(optimizer) {
+            throw ValidationError("unknown --optimizer '\(optimizer)': use \(Self.optimizers.joined(separator: ", "))")
+        }
+        if let schedule, !["none", "cosine", "step"].contains(schedule) {
             throw ValidationError("unknown --schedule '\(schedule)': use none, cosine or step")
         }
-        guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be in (0, 1)") }
-        if let cv, cv < 2 { throw ValidationError("--cv needs at least 2 folds") }
-        guard (try? hiddenSizes()) != nil else { throw ValidationError("--hidden must be positive integers separated by commas") }
+        if let testFraction { guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1, not \(testFraction)") } }
+        if let cv, cv < 2 { throw ValidationError("--cv needs at least 2 folds, not \(cv)") }
+        if let hidden, (try? Self.hiddenSizes(hidden)) == nil {
+            throw ValidationError("--hidden must be positive integers separated by commas, not '\(hidden)'")
+        }
+        if !resume && source.data == nil && source.csv == nil {
+            throw ValidationError("give the examples with --data NAME or --csv FILE (only --resume reads the run's own)")
+        }
+        if resume && overwrite { throw ValidationError("--resume and --overwrite cannot be used together") }
+        if cv != nil && (resume || overwrite) { throw ValidationError("--cv writes no run directory; it takes neither --resume nor --overwrite") }
     }
 
-    func hiddenSizes() throws -> [Int] {
-        let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { throw CLIError("bad --hidden '\(hidden)'") }
+    static let optimizers = ["adam", "adamw", "sgd", "rmsprop", "adagrad"]
+
+    static func hiddenSizes(_ text: String) throws -> [Int] {
+        let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { throw CLIError("bad --hidden '\(text)'") }
         return sizes.map { $0! }
     }
 
+    /// The settings of this run: the options given, else (resuming) the run's own, else the defaults.
+    struct Settings {
+        var model: String, hidden: [Int], seed: UInt64
+        var training: RunConfig.Training
+    }
+
+    func settings(resuming saved: RunConfig?) throws -> Settings {
+        let old = saved?.training
+        if let saved, let old {
+            // A resumed run keeps what shaped it; only the number of epochs may grow.
+            var conflicts: [String] = []
+            if let model, model != saved.model { conflicts.append("--model \(model) (the run's: \(saved.model))") }
+            if let hidden, try Self.hiddenSizes(hidden) != saved.hidden { conflicts.append("--hidden \(hidden)") }
+            if let seed, seed != saved.seed { conflicts.append("--seed \(seed) (the run's: \(saved.seed))") }
+            if let optimizer, optimizer != old.optimizer { conflicts.append("--optimizer \(optimizer) (the run's: \(old.optimizer))") }
+            if let learningRate, learningRate != old.learningRate { conflicts.append("--lr \(learningRate) (the run's: \(old.learningRate))") }
+            if let batchSize, batchSize != old.batchSize { conflicts.append("--batch-size \(batchSize) (the run's: \(old.batchSize))") }
+            if let schedule, schedule != old.schedule { conflicts.append("--schedule \(schedule) (the run's: \(old.schedule))") }
+            if let testFraction, testFraction != old.testFraction { conflicts.append("--test-fraction \(testFraction)") }
+            if source.data != nil && source.data != old.data || source.csv != nil && source.csv != old.csv {
+                conflicts.append("a different data source (the run's: \(old.csv ?? old.data))")
+            }
+            guard conflicts.isEmpty else {
+                throw CLIError("--resume continues the run with its own settings, but these differ: \(conflicts.joined(separator: "; ")); "
+                               + "start a new run with --overwrite or another --output instead")
+            }
+        }
+        let data = source.csv != nil ? "csv" : (source.data ?? old?.data ?? "")
+        return Settings(
+            model: model ?? saved?.model ?? "mlp", hidden: try hidden.map(Self.hiddenSizes) ?? saved?.hidden ?? [128, 64],
+            seed: seed ?? saved?.seed ?? 0,
+            training: RunConfig.Training(
+                data: data, dataDir: source.dataDir ?? old?.dataDir, csv: source.csv ?? old?.csv, target: source.target ?? old?.target,
+                missing: source.missing ?? old?.missing, limit: source.limit ?? old?.limit,
+                optimizer: optimizer ?? old?.optimizer ?? "adam", learningRate: learningRate ?? old?.learningRate ?? 1e-3,
+                batchSize: batchSize ?? old?.batchSize ?? 64, schedule: schedule ?? old?.schedule ?? "none",
+                testFraction: testFraction ?? old?.testFraction ?? 0.2, epochs: epochs ?? old?.epochs ?? 10))
+    }
+
     func run() throws {
-        let data = try source.load()
+        if let cv {
+            let settings = try settings(resuming: nil)
+            let data = try source.load()
+            print("data: \(data.description)")
+            return try crossValidate(data, folds: cv, settings: settings)
+        }
+        let directory = RunDirectory(output)
+        let resumeFrom = try directory.prepare(resume: resume, overwrite: overwrite)
+        let saved = try resumeFrom.map { try RunConfig.read(from: $0) }
+        if resume && saved?.training == nil { throw CLIError("the run in \(output) has no training settings to resume with") }
+        var options = source
+        if let old = saved?.training, source.data == nil && source.csv == nil {
+            // Resuming without naming the data again: the run's own source.
+            if old.data == "csv" { options.csv = old.csv } else { options.data = old.data }
+            options.dataDir = options.dataDir ?? old.dataDir
+            options.target = options.target ?? old.target
+            options.missing = options.missing ?? old.missing
+            options.limit = options.limit ?? old.limit
+            if let saved { options.task = saved.isClassification ? "classification" : "regression" }
+        }
+        let settings = try settings(resuming: saved)
+        let data = try options.load()
         print("data: \(data.description)")
-        if let cv { return try crossValidate(data, folds: cv) }
+        do {
+            try train(data, settings: settings, in: directory.staging, resumeFrom: resumeFrom)
+        } catch {
+            var message = error is CLIError ? "\(error)" : plainDescription(error)
+            if resumeFrom != nil || overwrite { message += ". The run in \(directory.final.path) is unchanged" }
+            if directory.keepIfResumable() {
+                message += ". The unfinished run is in \(directory.staging.path); --resume continues it from its last checkpoint"
+            }
+            throw CLIError(message)
+        }
+        try directory.commit()
+        print("report: \(directory.final.appendingPathComponent("report.html").path)")
+        print("model, config, history and checkpoint in \(directory.final.path)/")
+    }
+
+    func train(_ data: LoadedData, settings: Settings, in directory: URL, resumeFrom: URL?) throws {
         var train = data.train, test = data.test
         if test == nil {
-            let split = trainValidationTestSplit(count: train.count, validationFraction: 0, testFraction: testFraction,
-                                                 stratifyBy: data.isClassification ? train.labels : nil, seed: seed)
+            let split = trainValidationTestSplit(count: train.count, validationFraction: 0, testFraction: settings.training.testFraction,
+                                                 stratifyBy: data.isClassification ? train.labels : nil, seed: settings.seed)
+            guard !split.train.isEmpty && !split.test.isEmpty else {
+                throw CLIError("\(train.count) examples are too few to hold out a test fraction of \(settings.training.testFraction)")
+            }
             test = train.subset(split.test)
             train = train.subset(split.train)
         }
-        let directory = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let (config, trainer, evaluation, seconds) = try fit(data, train: train, test: test!, logDirectory: directory)
+        let (config, trainer, evaluation, seconds) = try fit(data, train: train, test: test!, settings: settings,
+                                                             logDirectory: directory, resume: resumeFrom != nil)
         try config.write(to: directory)
         try saveSafetensors(trainer.model.stateDict(), to: directory.appendingPathComponent("model.safetensors"), metadata: ["format": "pt"])
-        try report(data, config: config, trainer: trainer, evaluation: evaluation, trainCount: train.count, test: test!,
-                   seconds: seconds, directory: directory)
-        print("model, config, history and report in \(directory.path)/")
+        try report(data, config: config, settings: settings, trainer: trainer, evaluation: evaluation, trainCount: train.count,
+                   test: test!, seconds: seconds, directory: directory)
     }
 
     /// Trains one model on `train` and evaluates it on `test`; features (and regression targets)
     /// are standardised with statistics of `train` only.
-    func fit(_ data: LoadedData, train: TensorDataset, test: TensorDataset, logDirectory: URL?, quiet: Bool = false)
-        throws -> (RunConfig, Trainer, Evaluation, Double) {
+    func fit(_ data: LoadedData, train: TensorDataset, test: TensorDataset, settings: Settings, logDirectory: URL?,
+             resume: Bool = false, quiet: Bool = false) throws -> (RunConfig, Trainer, Evaluation, Double) {
         let start = Date()
-        var config = RunConfig(model: model, hidden: try hiddenSizes(), inputShape: Array(train.inputs.shape.dropFirst()),
+        let options = settings.training
+        var config = RunConfig(model: settings.model, hidden: settings.hidden, inputShape: Array(train.inputs.shape.dropFirst()),
                                outputs: data.isClassification ? max(data.classNames.count, 2) : 1,
                                isClassification: data.isClassification, classNames: data.classNames, featureNames: data.featureNames,
-                               seed: seed)
+                               seed: settings.seed, schema: data.schema, training: options)
         var trainSet = train, testSet = test
         if !data.isImage {
             let scaler = Standardizer(fitting: train.inputs)
@@ -111,42 +208,68 @@ struct TrainCommand: ParsableCommand {
             trainSet = TensorDataset(inputs: trainSet.inputs, targets: y(train.targets.reshaped([-1, 1])).reshaped([-1]))
             testSet = TensorDataset(inputs: testSet.inputs, targets: y(test.targets.reshaped([-1, 1])).reshaped([-1]))
         }
-        manualSeed(seed)
+        try config.validate()
+        manualSeed(settings.seed)
         let network = try config.makeModel()
         let parameters = network.parameters()
-        let optimizer: Optimizer = switch self.optimizer {
-        case "sgd": SGD(parameters, learningRate: learningRate, momentum: 0.9)
-        case "adamw": AdamW(parameters, learningRate: learningRate)
-        case "rmsprop": RMSprop(parameters, learningRate: learningRate)
-        case "adagrad": Adagrad(parameters, learningRate: learningRate)
-        default: Adam(parameters, learningRate: learningRate)
+        let optimizer: Optimizer = switch options.optimizer {
+        case "sgd": SGD(parameters, learningRate: options.learningRate, momentum: 0.9)
+        case "adamw": AdamW(parameters, learningRate: options.learningRate)
+        case "rmsprop": RMSprop(parameters, learningRate: options.learningRate)
+        case "adagrad": Adagrad(parameters, learningRate: options.learningRate)
+        default: Adam(parameters, learningRate: options.learningRate)
         }
         let trainer = Trainer(network, optimizer, loss: data.isClassification ? .crossEntropy : .mse)
-        var callbacks: [any Callback] = quiet ? [] : [ProgressBar(totalEpochs: epochs)]
+        var callbacks: [any Callback] = quiet ? [] : [ProgressBar(totalEpochs: options.epochs)]
         var stateful: [any Callback] = []
-        switch schedule {
-        case "cosine": stateful.append(ScheduleStepper(CosineAnnealingLR(optimizer, tMax: epochs)))
-        case "step": stateful.append(ScheduleStepper(StepLR(optimizer, stepSize: max(1, epochs / 3), gamma: 0.5)))
+        switch options.schedule {
+        case "cosine": stateful.append(ScheduleStepper(CosineAnnealingLR(optimizer, tMax: options.epochs)))
+        case "step": stateful.append(ScheduleStepper(StepLR(optimizer, stepSize: max(1, options.epochs / 3), gamma: 0.5)))
         default: break
         }
         callbacks += stateful
         if let logDirectory {
+            // The config goes in first, so an unfinished run's checkpoint is never without its model description.
+            try config.write(to: logDirectory)
+            let checkpointer = Checkpointer(directory: logDirectory, saving: stateful)
+            if resume {
+                try trainer.resume(from: checkpointer.file, callbacks: stateful)
+                print("resumed after epoch \(trainer.completedEpochs) of \(options.epochs)")
+                if trainer.completedEpochs >= options.epochs {
+                    print("the run already has \(trainer.completedEpochs) epochs; give a larger --epochs to train further")
+                }
+            }
             callbacks.append(CSVLogger(file: logDirectory.appendingPathComponent("history.csv")))
-            callbacks.append(Checkpointer(directory: logDirectory, saving: stateful))
+            callbacks.append(checkpointer)
         }
-        if !quiet { print("model: \(model) with \(network.parameterCount) parameters; \(self.optimizer), lr \(learningRate), batch \(batchSize)") }
-        try trainer.fit(trainSet, validation: testSet, epochs: epochs, batchSize: batchSize, seed: seed, callbacks: callbacks)
+        if !quiet {
+            print("model: \(settings.model) with \(network.parameterCount) parameters; \(options.optimizer), lr \(options.learningRate), batch \(options.batchSize)")
+        }
+        if trainer.completedEpochs < options.epochs {
+            try trainer.fit(trainSet, validation: testSet, epochs: options.epochs, batchSize: options.batchSize, seed: settings.seed,
+                            callbacks: callbacks)
+        }
         return (config, trainer, trainer.evaluate(testSet), Date().timeIntervalSince(start))
     }
 
-    func crossValidate(_ data: LoadedData, folds k: Int) throws {
+    func crossValidate(_ data: LoadedData, folds k: Int, settings: Settings) throws {
         let all = data.train
-        let folds = data.isClassification ? stratifiedKFold(labels: all.labels, k: k, seed: seed) : kFold(count: all.count, k: k, seed: seed)
-        print("\(k)-fold \(data.isClassification ? "stratified " : "")cross-validation, \(epochs) epochs per fold")
+        guard k <= all.count else { throw CLIError("--cv \(k) asks for more folds than the \(all.count) examples; use at most \(all.count)") }
+        if data.isClassification {
+            let counts = Dictionary(grouping: all.labels, by: { $0 }).mapValues(\.count)
+            if let (label, count) = counts.min(by: { $0.value < $1.value }), count < k {
+                let name = label < data.classNames.count ? data.classNames[label] : String(label)
+                throw CLIError("--cv \(k): class '\(name)' has only \(count) example(s), so stratified folds cannot all hold it; "
+                               + "use --cv \(max(2, count)) or fewer")
+            }
+        }
+        let folds = data.isClassification ? stratifiedKFold(labels: all.labels, k: k, seed: settings.seed)
+            : kFold(count: all.count, k: k, seed: settings.seed)
+        print("\(k)-fold \(data.isClassification ? "stratified " : "")cross-validation, \(settings.training.epochs) epochs per fold")
         let summary = try Cortex.crossValidate(folds: k) { i in
             let fold = folds[i]
             let (config, _, evaluation, seconds) = try fit(data, train: all.subset(fold.train), test: all.subset(fold.test),
-                                                           logDirectory: nil, quiet: true)
+                                                           settings: settings, logDirectory: nil, quiet: true)
             let scores = try foldScores(evaluation, config: config)
             print("fold \(i + 1)/\(k): " + scores.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }
                 .joined(separator: "  ") + String(format: "  (%.1f s)", seconds))
@@ -165,11 +288,13 @@ struct TrainCommand: ParsableCommand {
         return try config.regressionScores(evaluation)
     }
 
-    func report(_ data: LoadedData, config: RunConfig, trainer: Trainer, evaluation: Evaluation, trainCount: Int, test: TensorDataset,
-                seconds: Double, directory: URL) throws {
-        let items = [ReportItem("Model", model), ReportItem("Parameters", "\(trainer.model.parameterCount)"),
+    func report(_ data: LoadedData, config: RunConfig, settings: Settings, trainer: Trainer, evaluation: Evaluation, trainCount: Int,
+                test: TensorDataset, seconds: Double, directory: URL) throws {
+        let options = settings.training
+        let items = [ReportItem("Model", settings.model), ReportItem("Parameters", "\(trainer.model.parameterCount)"),
                      ReportItem("Training examples", "\(trainCount)"),
-                     ReportItem("Epochs", "\(epochs)"), ReportItem("Optimizer", "\(optimizer), lr \(learningRate), batch \(batchSize)"),
+                     ReportItem("Epochs", "\(trainer.completedEpochs)"),
+                     ReportItem("Optimizer", "\(options.optimizer), lr \(options.learningRate), batch \(options.batchSize)"),
                      ReportItem("Wall time", String(format: "%.0f s", seconds))]
         let reportFile = directory.appendingPathComponent("report.html")
         if config.isClassification {
@@ -177,7 +302,7 @@ struct TrainCommand: ParsableCommand {
             let summary = try ClassificationSummary(evaluation: evaluation, classNames: names)
             print("\n" + summary.text)
             print(String(format: "test accuracy %.4f on %d held-out examples", summary.accuracy, test.count))
-            try summary.report(title: "\(data.description) · \(model)",
+            try summary.report(title: "\(data.description) · \(settings.model)",
                                summary: items + [ReportItem("Test accuracy", String(format: "%.1f%%", 100 * summary.accuracy))],
                                history: trainer.history, images: data.isImage ? test.inputs : Tensor.zeros([0, 1, 1]))
                 .write(to: reportFile)
@@ -185,10 +310,9 @@ struct TrainCommand: ParsableCommand {
             let scores = try foldScores(evaluation, config: config)
             let line = scores.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: "  ")
             print("test: " + line)
-            try RunReport(title: "\(data.description) · \(model)",
+            try RunReport(title: "\(data.description) · \(settings.model)",
                           summary: items + scores.sorted { $0.key < $1.key }.map { ReportItem($0.key.uppercased(), String(format: "%.4f", $0.value)) },
                           history: trainer.history).write(to: reportFile)
         }
-        print("report: \(reportFile.path)")
     }
 }

@@ -22,13 +22,23 @@ public enum LayerSpec {
         let generator = RandomGenerator(seed: seed)
         var shape = inputShape
         var layers: [any Layer] = []
+        var budget = ParameterBudget()
         let items = try split(spec)
         guard !items.isEmpty else { throw LayerSpecError(spec, "no layers") }
         for (index, item) in items.enumerated() {
             let (name, positional, named) = try parse(item)
             func int(_ i: Int, _ key: String? = nil, default value: Int? = nil) throws -> Int {
-                if let key, let v = named[key] { guard let n = Int(v), n > 0 || key == "padding" else { throw LayerSpecError(item, "\(key) must be a positive integer") }; return n }
-                if i < positional.count { guard let n = Int(positional[i]), n > 0 else { throw LayerSpecError(item, "argument \(i + 1) must be a positive integer") }; return n }
+                // Sizes are capped at 2^50 so that shape arithmetic cannot overflow; the budget catches what is too big.
+                if let key, let v = named[key] {
+                    guard let n = Int(v), n > 0 || (key == "padding" && n == 0), n <= 1 << 50 else {
+                        throw LayerSpecError(item, "\(key) must be a \(key == "padding" ? "non-negative" : "positive") integer up to 2^50")
+                    }
+                    return n
+                }
+                if i < positional.count {
+                    guard let n = Int(positional[i]), n > 0, n <= 1 << 50 else { throw LayerSpecError(item, "argument \(i + 1) must be a positive integer up to 2^50") }
+                    return n
+                }
                 if let value { return value }
                 throw LayerSpecError(item, "missing argument \(i + 1)")
             }
@@ -40,6 +50,7 @@ public enum LayerSpec {
             case "linear", "dense":
                 let out = try int(0)
                 guard shape.count == 1 else { throw LayerSpecError(item, "needs flat input; add 'flatten' before it (shape here: \(shape))") }
+                try budget.add("layer spec: '\(item)'", [[shape[0], out], [out]])
                 layers.append(Linear(shape[0], out, generator: generator))
                 shape = [out]
             case "conv":
@@ -47,6 +58,7 @@ public enum LayerSpec {
                 let out = try int(0), k = try int(1), s = try int(2, "stride", default: 1), p = try int(3, "padding", default: 0)
                 let oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1
                 guard oh > 0 && ow > 0 else { throw LayerSpecError(item, "kernel \(k) does not fit the \(h)×\(w) input") }
+                try budget.add("layer spec: '\(item)'", [[out, c, k, k], [out]])
                 layers.append(Conv2d(c, out, kernelSize: k, stride: s, padding: p, generator: generator))
                 shape = [out, oh, ow]
             case "maxpool", "avgpool":
@@ -56,8 +68,10 @@ public enum LayerSpec {
                 layers.append(name == "maxpool" ? MaxPool2d(k, stride: s) as any Layer : AvgPool2d(k, stride: s))
                 shape = [c, (h - k) / s + 1, (w - k) / s + 1]
             case "bn", "batchnorm":
+                try budget.add("layer spec: '\(item)'", [[4, shape[0]]])
                 layers.append(shape.count == 3 ? BatchNorm2d(shape[0]) as any Layer : BatchNorm1d(shape[0]))
             case "layernorm":
+                try budget.add("layer spec: '\(item)'", [[2] + shape])
                 layers.append(LayerNorm(shape))
             case "dropout":
                 let p = positional.first.flatMap(Float.init) ?? 0.5
@@ -65,7 +79,8 @@ public enum LayerSpec {
                 layers.append(Dropout(p, generator: RandomGenerator(seed: seed &+ UInt64(index) &+ 1)))
             case "flatten":
                 layers.append(Flatten())
-                shape = [shape.reduce(1, *)]
+                guard let width = checkedProduct(shape) else { throw LayerSpecError(item, "the flattened size of \(shape) overflows") }
+                shape = [width]
             case "relu": layers.append(ReLU())
             case "leakyrelu": layers.append(LeakyReLU())
             case "gelu": layers.append(GELU())
@@ -112,5 +127,16 @@ public enum LayerSpec {
             }
         }
         return (name, positional, named)
+    }
+
+    /// The product of `dims`, or nil when it overflows.
+    static func checkedProduct(_ dims: [Int]) -> Int? {
+        var product = 1
+        for d in dims {
+            let (p, overflow) = product.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            product = p
+        }
+        return product
     }
 }

@@ -38,6 +38,18 @@ private func writeTable(rows: Int, withTarget: Bool = true) throws -> URL {
     return url
 }
 
+/// A path for a run directory under the temporary directory, not yet created.
+private func scratch(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("cortex-cli-\(name)-\(UUID())").path
+}
+
+/// A text file under the temporary directory.
+private func writeText(_ text: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-cli-\(UUID()).csv")
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url
+}
+
 @Suite("Command line", .enabled(if: FileManager.default.isExecutableFile(atPath: cortexBinary.path)))
 struct CommandLineTests {
     @Test(arguments: [
@@ -48,12 +60,146 @@ struct CommandLineTests {
         ["evaluate", "--run", "/nonexistent/run", "--data", "breast-cancer"],
         ["predict", "--run", "/nonexistent/run", "--input", "/nonexistent/x.csv"],
         ["bench", "gemm", "--sizes", "0"],
+        ["train", "--data", "breast-cancer", "--epochs", "-1"],
+        ["train", "--data", "breast-cancer", "--lr", "-1"],
+        ["train", "--data", "breast-cancer", "--cv", "1000"],
+        ["train", "--data", "breast-cancer", "--model", "linear(4000000000000)"],
+        ["train", "--data", "breast-cancer", "--resume", "--overwrite"],
+        ["train", "--csv", "/tmp", "--target", "y"],
+        ["predict", "--run", "/tmp", "--input", "/tmp"],
+        ["train", "--data", "breast-cancer", "--missing", "sometimes"],
     ])
     func badInputEndsInOneLineAndNonZeroExit(arguments: [String]) throws {
         let run = try cortex(arguments)
         #expect(run.status != 0)
         let first = run.error.split(separator: "\n").first.map(String.init) ?? ""
         #expect(first.hasPrefix("Error: "), "\(run.error)")
+    }
+
+    /// Issue 11, item 8: numbers that look like flags reach validation and its message, and bad sizes
+    /// are explained with what they would need.
+    @Test func messagesSayWhatWasWrongInPlainWords() throws {
+        let epochs = try cortex(["train", "--data", "breast-cancer", "--epochs", "-1"])
+        #expect(epochs.error.contains("--epochs must be between 1 and 10000, not -1"), "\(epochs.error)")
+        let lr = try cortex(["train", "--data", "breast-cancer", "--lr", "-1"])
+        #expect(lr.error.contains("--lr must be a positive number"), "\(lr.error)")
+        let spec = try cortex(["train", "--data", "breast-cancer", "--model", "linear(4000000000000)", "--output", scratch("big")])
+        #expect(spec.error.contains("needs 124000000000000 parameters (496.0 TB as float32)"), "\(spec.error)")
+        let directory = try cortex(["train", "--csv", FileManager.default.temporaryDirectory.path, "--target", "y"])
+        #expect(directory.error.contains("is a directory; give a file"), "\(directory.error)")
+        let blocked = try writeTable(rows: 10)   // a file where a directory is needed
+        defer { try? FileManager.default.removeItem(at: blocked) }
+        let unwritable = try cortex(["train", "--csv", blocked.path, "--target", "label", "--output", blocked.path + "/run"])
+        #expect(unwritable.status != 0 && unwritable.error.contains("choose an --output where you can write"), "\(unwritable.error)")
+        #expect(!unwritable.error.contains("NSCocoaErrorDomain"))
+        let predictions = try cortex(["predict", "--run", scratch("none"), "--input", blocked.path, "--output", blocked.path + "/p.csv"])
+        #expect(predictions.status != 0 && !predictions.error.contains("NSCocoaErrorDomain"))
+    }
+
+    /// Issue 11, item 4: a table of only the target, more folds than rows or than the smallest class, and a
+    /// config.json with a negative input shape end in a message, not a trap.
+    @Test func hostileTablesAndConfigsEndInAMessage() throws {
+        let onlyTarget = try writeText("label\na\nb\na\n")
+        let tiny = try writeText("x,label\n1,a\n2,b\n3,a\n4,b\n5,a\n")
+        defer { [onlyTarget, tiny].forEach { try? FileManager.default.removeItem(at: $0) } }
+        let only = try cortex(["train", "--csv", onlyTarget.path, "--target", "label", "--output", scratch("only")])
+        #expect(only.status == 1 && only.error.contains("no feature columns are left besides the target"), "\(only.error)")
+        let folds = try cortex(["train", "--csv", tiny.path, "--target", "label", "--cv", "10"])
+        #expect(folds.status == 1 && folds.error.contains("more folds than the 5 examples"), "\(folds.error)")
+        let classes = try cortex(["train", "--csv", tiny.path, "--target", "label", "--cv", "3"])
+        #expect(classes.status == 1 && classes.error.contains("class 'b' has only 2 example(s)"), "\(classes.error)")
+
+        let run = scratch("config")
+        defer { try? FileManager.default.removeItem(atPath: run) }
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        let config = #"{"model":"mlp","hidden":[4],"inputShape":[-3],"outputs":2,"isClassification":true,"classNames":[],"featureNames":[],"seed":0}"#
+        try config.write(toFile: run + "/config.json", atomically: true, encoding: .utf8)
+        let negative = try cortex(["evaluate", "--run", run, "--csv", tiny.path])
+        #expect(negative.status == 1 && negative.error.contains("inputShape [-3] must be 1 to 3 positive sizes"), "\(negative.error)")
+    }
+
+    /// Issue 11, items 5, 10 and 11: evaluate and predict read a table the way training did; unseen labels
+    /// are an error; a numeric target with many distinct whole numbers is a regression.
+    @Test func evaluateAndPredictReadTablesAsTrainingDid() throws {
+        let table = try writeTable(rows: 200)
+        let run = scratch("schema")
+        defer { [table.path, run].forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        let train = try cortex(["train", "--csv", table.path, "--target", "label", "--epochs", "3", "--output", run])
+        #expect(train.status == 0, "\(train.error)")
+        // The training table itself, target column included, in both commands; no --target needed.
+        let evaluate = try cortex(["evaluate", "--run", run, "--csv", table.path])
+        #expect(evaluate.status == 0 && evaluate.output.contains("accuracy"), "\(evaluate.error)")
+        let predict = try cortex(["predict", "--run", run, "--input", table.path])
+        #expect(predict.status == 0 && predict.output.split(separator: "\n").count == 201, "\(predict.error)")
+        // Columns reordered and a label the model never saw.
+        let unseen = try writeText("label,colour,y,x\nup,red,0.5,0.5\nsideways,blue,0.1,0.2\n")
+        defer { try? FileManager.default.removeItem(at: unseen) }
+        let bad = try cortex(["evaluate", "--run", run, "--csv", unseen.path])
+        #expect(bad.status == 1 && bad.error.contains("'sideways' at row 2 (line 3)"), "\(bad.error)")
+        let reordered = try cortex(["predict", "--run", run, "--input", unseen.path])
+        #expect(reordered.status == 0 && reordered.output.split(separator: "\n").count == 3, "\(reordered.error)")
+
+        var lines = ["hours,score"]
+        for i in 0..<300 { lines.append("\(Double(i % 100) / 10),\(40 + (i * 7) % 61)") }
+        let scores = try writeText(lines.joined(separator: "\n"))
+        defer { try? FileManager.default.removeItem(at: scores) }
+        let regression = try cortex(["train", "--csv", scores.path, "--target", "score", "--epochs", "2", "--output", scratch("scores")])
+        #expect(regression.status == 0 && regression.output.contains("task: regression — target 'score' holds 61 distinct whole numbers"),
+                "\(regression.output) \(regression.error)")
+        #expect(regression.output.contains("r2 "))
+    }
+
+    /// Issue 11, item 7: a run directory always holds one consistent run.
+    @Test func aRunDirectoryAlwaysHoldsOneConsistentRun() throws {
+        let table = try writeTable(rows: 200)
+        let run = scratch("consistent")
+        let staging = URL(fileURLWithPath: run).deletingLastPathComponent().appendingPathComponent(".\(URL(fileURLWithPath: run).lastPathComponent).partial").path
+        defer { [table.path, run, staging].forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        let first = try cortex(["train", "--csv", table.path, "--target", "label", "--epochs", "3", "--output", run])
+        #expect(first.status == 0, "\(first.error)")
+        let history = try String(contentsOfFile: run + "/history.csv", encoding: .utf8)
+        let model = try Data(contentsOf: URL(fileURLWithPath: run + "/model.safetensors"))
+
+        // Reusing it needs a decision.
+        let again = try cortex(["train", "--csv", table.path, "--target", "label", "--output", run])
+        #expect(again.status == 1 && again.error.contains("already holds a run") && again.error.contains("--resume"), "\(again.error)")
+        // A replacement that fails (the loss overflows to NaN) leaves the old run whole.
+        let failed = try cortex(["train", "--csv", table.path, "--target", "label", "--model", "cnn", "--output", run, "--overwrite"])
+        #expect(failed.status == 1, "\(failed.output)")
+        let diverged = try cortex(["train", "--csv", table.path, "--target", "label", "--lr", "1e30", "--optimizer", "sgd",
+                                   "--epochs", "3", "--output", run, "--overwrite"])
+        #expect(diverged.status == 1 && diverged.error.contains("is unchanged"), "\(diverged.error)")
+        #expect(try String(contentsOfFile: run + "/history.csv", encoding: .utf8) == history)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: run + "/model.safetensors")) == model)
+        #expect(try String(contentsOfFile: run + "/config.json", encoding: .utf8).contains("\"model\" : \"mlp\""))
+
+        // A temporary file left by a killed atomic write is cleaned; --resume continues to a larger total.
+        let orphan = run + "/.checkpoint.safetensors.DEAD.tmp"
+        FileManager.default.createFile(atPath: orphan, contents: Data([1, 2, 3]))
+        try? FileManager.default.removeItem(atPath: staging)
+        let resumed = try cortex(["train", "--output", run, "--resume", "--epochs", "5"])
+        #expect(resumed.status == 0 && resumed.output.contains("resumed after epoch 3 of 5"), "\(resumed.error)")
+        #expect(!FileManager.default.fileExists(atPath: orphan) && !FileManager.default.fileExists(atPath: staging))
+        #expect(try String(contentsOfFile: run + "/history.csv", encoding: .utf8).split(separator: "\n").count == 6)
+        let conflicting = try cortex(["train", "--output", run, "--resume", "--lr", "0.5"])
+        #expect(conflicting.status == 1 && conflicting.error.contains("--lr 0.5"), "\(conflicting.error)")
+    }
+
+    /// Issue 11, item 9: the demo leaves a complete run directory that evaluate and predict accept.
+    @Test func theDemoWritesARunThatEvaluateAndPredictUse() throws {
+        let run = scratch("demo")
+        defer { try? FileManager.default.removeItem(atPath: run) }
+        let demo = try cortex(["demo", "--epochs", "1", "--output", run])
+        #expect(demo.status == 0, "\(demo.error)")
+        for file in ["config.json", "model.safetensors", "history.csv", "report.html", "checkpoint.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: run + "/" + file), "\(file)")
+        }
+        let evaluate = try cortex(["evaluate", "--run", run, "--data", "fashion-mnist-subset"])
+        #expect(evaluate.status == 0 && evaluate.output.contains("1000 examples"), "\(evaluate.error)")
+        let images = Fixtures.fashionSubset.appendingPathComponent("test-images-idx3-ubyte.gz").path
+        let predict = try cortex(["predict", "--run", run, "--input", images])
+        #expect(predict.status == 0 && predict.output.split(separator: "\n").count == 1001, "\(predict.error)")
+        #expect(predict.output.hasPrefix("index,prediction,p_T-shirt/top,p_Trouser"))
     }
 
     @Test func versionPrints() throws {

@@ -1,0 +1,53 @@
+// Refusing a model that cannot be allocated, before any of it is: sizes from a command line or a
+// config file are counted with overflow checks and compared with the machine's memory.
+import Cortex
+import Foundation
+
+/// A model whose parameters would not fit in memory (or whose count overflows).
+public struct ModelSizeError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Running total of a model's parameters while it is planned.
+struct ParameterBudget {
+    private(set) var total = 0
+    /// Half the machine's memory: the weights, their gradients and Adam's two moments each take as much.
+    let limitBytes = Int(min(ProcessInfo.processInfo.physicalMemory / 2, UInt64(Int.max)))
+
+    /// Adds a layer of `products` (each a product of `factors`) parameters, or throws naming `layer`.
+    mutating func add(_ layer: String, _ products: [[Int]]) throws {
+        var count = 0
+        for factors in products {
+            var product = 1
+            for f in factors {
+                guard f >= 0 else { throw ModelSizeError("\(layer): negative size \(f)") }
+                let (p, overflow) = product.multipliedReportingOverflow(by: f)
+                guard !overflow else { throw tooLarge(layer, exact: nil) }
+                product = p
+            }
+            let (sum, overflow) = count.addingReportingOverflow(product)
+            guard !overflow else { throw tooLarge(layer, exact: nil) }
+            count = sum
+        }
+        let (sum, overflow) = total.addingReportingOverflow(count)
+        guard !overflow, sum <= limitBytes / 4 else { throw tooLarge(layer, exact: overflow ? nil : count) }
+        total = sum
+    }
+
+    private func tooLarge(_ layer: String, exact count: Int?) -> ModelSizeError {
+        let size = count.map { "\($0) parameters (\(ByteCount.text(Double($0) * 4)) as float32)" } ?? "more than 2^63 parameters"
+        return ModelSizeError("\(layer) needs \(size); this machine has \(ByteCount.text(Double(ProcessInfo.processInfo.physicalMemory))) "
+                              + "of memory, and training needs about four times the weights")
+    }
+}
+
+/// "1.2 GB" for messages about sizes.
+enum ByteCount {
+    static func text(_ bytes: Double) -> String {
+        let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
+        var value = bytes, unit = 0
+        while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
+        return unit == 0 ? "\(Int(value)) bytes" : String(format: "%.1f %@", value, units[unit])
+    }
+}
