@@ -17,12 +17,14 @@ public enum LayerSpec {
         avgpool(K[,stride=S]) | bn | layernorm | dropout(P) | flatten | relu | leakyrelu | gelu | silu | tanh | sigmoid
         """
 
-    /// Builds the layers for inputs of `inputShape` (per example: [features] or [C, H, W]).
-    public static func build(_ spec: String, inputShape: [Int], seed: UInt64 = 0) throws -> Sequential {
+    /// Builds the layers for inputs of `inputShape` (per example: [features] or [C, H, W]). A model whose
+    /// float32 parameters would take more than `memoryLimit` bytes (default: half the machine's memory) is
+    /// refused before any layer is allocated.
+    public static func build(_ spec: String, inputShape: [Int], seed: UInt64 = 0, memoryLimit: Int? = nil) throws -> Sequential {
         let generator = RandomGenerator(seed: seed)
         var shape = inputShape
         var layers: [any Layer] = []
-        var budget = ParameterBudget()
+        var budget = ParameterBudget(limitBytes: memoryLimit)
         let items = try split(spec)
         guard !items.isEmpty else { throw LayerSpecError(spec, "no layers") }
         for (index, item) in items.enumerated() {

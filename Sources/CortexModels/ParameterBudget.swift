@@ -12,8 +12,12 @@ public struct ModelSizeError: Error, CustomStringConvertible {
 /// Running total of a model's parameters while it is planned.
 struct ParameterBudget {
     private(set) var total = 0
-    /// Half the machine's memory: the weights, their gradients and Adam's two moments each take as much.
-    let limitBytes = Int(min(ProcessInfo.processInfo.physicalMemory / 2, UInt64(Int.max)))
+    /// By default half the machine's memory: the weights, their gradients and Adam's two moments each take as much.
+    let limitBytes: Int
+
+    init(limitBytes: Int? = nil) {
+        self.limitBytes = limitBytes ?? Int(min(ProcessInfo.processInfo.physicalMemory / 2, UInt64(Int.max)))
+    }
 
     /// Adds a layer of `products` (each a product of `factors`) parameters, or throws naming `layer`.
     mutating func add(_ layer: String, _ products: [[Int]]) throws {
@@ -37,8 +41,9 @@ struct ParameterBudget {
 
     private func tooLarge(_ layer: String, exact count: Int?) -> ModelSizeError {
         let size = count.map { "\($0) parameters (\(ByteCount.text(Double($0) * 4)) as float32)" } ?? "more than 2^63 parameters"
-        return ModelSizeError("\(layer) needs \(size); this machine has \(ByteCount.text(Double(ProcessInfo.processInfo.physicalMemory))) "
-                              + "of memory, and training needs about four times the weights")
+        return ModelSizeError("\(layer) needs \(size); the limit is \(ByteCount.text(Double(limitBytes))) of weights "
+                              + "(half of this machine's \(ByteCount.text(Double(ProcessInfo.processInfo.physicalMemory))), "
+                              + "and training needs about four times the weights)")
     }
 }
 

@@ -131,9 +131,10 @@ public struct RunConfig: Codable, Sendable {
         }
     }
 
-    /// A fresh model of this configuration; throws for a model that cannot be built or allocated.
-    public func makeModel() throws -> any Layer {
-        var budget = ParameterBudget()
+    /// A fresh model of this configuration; throws for a model that cannot be built, or whose parameters
+    /// would take more than `memoryLimit` bytes (default: half the machine's memory).
+    public func makeModel(memoryLimit: Int? = nil) throws -> any Layer {
+        var budget = ParameterBudget(limitBytes: memoryLimit)
         switch model {
         case "mlp":
             var width = LayerSpec.checkedProduct(inputShape) ?? Int.max
@@ -151,7 +152,7 @@ public struct RunConfig: Codable, Sendable {
             try budget.add("model cnn", [[32, inputShape[0], 9], [64, 32, 9], [64, side, side, outputs]])
             return SmallConvNet(inputChannels: inputShape[0], imageSize: inputShape[1], classes: outputs, seed: seed)
         default:
-            return try LayerSpec.build(model, inputShape: inputShape, seed: seed)
+            return try LayerSpec.build(model, inputShape: inputShape, seed: seed, memoryLimit: memoryLimit)
         }
     }
 

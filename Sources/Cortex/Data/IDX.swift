@@ -68,7 +68,9 @@ public enum IDX {
         let shape = (0..<rank).map { axis in
             sizeBytes[(4 * axis)..<(4 * axis + 4)].reduce(0) { $0 << 8 | Int($1) }
         }
-        guard let byteCount = checkedByteCount(shape: shape, elementSize: type.byteSize) else {
+        // Checked for the wider of the file's and the tensor's element size (bytes become int32): both are laid out.
+        guard let byteCount = checkedByteCount(shape: shape, elementSize: type.byteSize),
+              checkedByteCount(shape: shape, elementSize: type.dtype.byteSize) != nil else {
             throw fail("dimensions \(shapeText(shape)) are too large: their size in bytes does not fit in 64 bits")
         }
         let declared = type.byteSize == 1 ? "\(shapeText(shape)) bytes"

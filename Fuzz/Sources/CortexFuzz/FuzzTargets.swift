@@ -1,0 +1,1 @@
+../../../Tests/CortexTests/Fuzzing/FuzzTargets.swift
