@@ -149,6 +149,25 @@ struct CommandLineTests {
         #expect(regression.output.contains("r2 "))
     }
 
+    /// Issue 11, items 3 and 6: an identifier column is left out rather than one-hot encoded into n×n
+    /// floats, and nan/inf cells are missing values, not categories.
+    @Test func identifierColumnsAndNonFiniteCellsAreHandledAsStated() throws {
+        var lines = ["id,x,label"]
+        for i in 0..<80_000 { lines.append("user\(i),\(Double(i % 7) / 7),\(i % 7 < 3 ? "a" : "b")") }
+        let ids = try writeText(lines.joined(separator: "\n"))
+        let cells = try writeText("x,y,label\n1,2,a\nnan,3,b\n4,inf,a\n5,-inf,b\n6,7,a\n8,9,b\n1,1,a\n2,2,b\n")
+        defer { [ids, cells].forEach { try? FileManager.default.removeItem(at: $0) } }
+        let wide = try cortex(["train", "--csv", ids.path, "--target", "label", "--epochs", "1", "--cv", "2"])
+        #expect(wide.status == 0, "\(wide.error)")
+        #expect(wide.output.contains("column 1 'id' left out: 80000 distinct values in 80000 rows"), "\(wide.output)")
+        let refused = try cortex(["train", "--csv", cells.path, "--target", "label", "--output", scratch("cells")])
+        #expect(refused.status == 1 && refused.error.contains("3 missing value(s) (nan and inf count as missing"), "\(refused.error)")
+        #expect(refused.error.contains("row 2 (line 3), column 1 'x'") && refused.error.contains("--missing drop"))
+        let dropped = try cortex(["train", "--csv", cells.path, "--target", "label", "--missing", "drop", "--epochs", "1",
+                                  "--cv", "2"])
+        #expect(dropped.status == 0 && dropped.output.contains("5 rows, 2 features"), "\(dropped.output) \(dropped.error)")
+    }
+
     /// Issue 11, item 7: a run directory always holds one consistent run.
     @Test func aRunDirectoryAlwaysHoldsOneConsistentRun() throws {
         let table = try writeTable(rows: 200)

@@ -14,18 +14,18 @@ private func trainedTrainer() throws -> (Trainer, ScheduleStepper) {
     return (trainer, schedule)
 }
 
-/// The trainer's checkpoint with `edit` applied to its tensors, as an archive in memory.
+/// The trainer's checkpoint with `edit` applied to its tensors and metadata, as a file (the caller removes it).
 private func checkpoint(of trainer: Trainer, callbacks: [any Callback],
-                        editing edit: (inout [String: Tensor], inout [String: String]) -> Void) throws -> SafetensorsArchive {
+                        editing edit: (inout [String: Tensor], inout [String: String]) -> Void) throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-ckpt-\(UUID()).safetensors")
-    defer { try? FileManager.default.removeItem(at: url) }
     try trainer.saveCheckpoint(to: url, callbacks: callbacks)
     let archive = try SafetensorsArchive(contentsOf: url)
     var tensors = try archive.tensors(), metadata = archive.metadata
     edit(&tensors, &metadata)
     var writer = SafetensorsWriter(metadata: metadata)
     for (name, t) in tensors { try writer.add(name, t) }
-    return try SafetensorsArchive(bytes: writer.serialized())
+    try writer.write(to: url)
+    return url
 }
 
 @Suite("Checkpoint validation")
@@ -45,6 +45,7 @@ struct CheckpointValidationTests {
     func badOptimizerValuesThrowAndChangeNothing(key: String, value: Tensor, mentions: String) throws {
         let (trainer, schedule) = try trainedTrainer()
         let archive = try checkpoint(of: trainer, callbacks: [schedule]) { tensors, _ in tensors[key] = value }
+        defer { try? FileManager.default.removeItem(at: archive) }
         let (other, otherSchedule) = try trainedTrainer()
         _ = try other.fit(blobs(count: 60, seed: 9), epochs: 3, batchSize: 20, callbacks: [otherSchedule])
         let weightsBefore = other.model.stateDict().mapValues(\.scalars)
@@ -65,6 +66,7 @@ struct CheckpointValidationTests {
     func badMetadataThrows(key: String, value: String) throws {
         let (trainer, schedule) = try trainedTrainer()
         let archive = try checkpoint(of: trainer, callbacks: [schedule]) { _, metadata in metadata[key] = value }
+        defer { try? FileManager.default.removeItem(at: archive) }
         let (other, otherSchedule) = try trainedTrainer()
         let weightsBefore = other.model.stateDict().mapValues(\.scalars)
         #expect(throws: CheckpointError.self) { try other.resume(from: archive, callbacks: [otherSchedule]) }
@@ -74,6 +76,7 @@ struct CheckpointValidationTests {
     @Test func aValidCheckpointStillResumes() throws {
         let (trainer, schedule) = try trainedTrainer()
         let archive = try checkpoint(of: trainer, callbacks: [schedule]) { _, _ in }
+        defer { try? FileManager.default.removeItem(at: archive) }
         let (other, otherSchedule) = try trainedTrainer()
         _ = try other.fit(blobs(count: 60, seed: 9), epochs: 3, batchSize: 20, callbacks: [otherSchedule])
         try other.resume(from: archive, callbacks: [otherSchedule])
