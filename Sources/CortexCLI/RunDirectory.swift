@@ -19,6 +19,9 @@ struct RunDirectory {
 
     private static let manager = FileManager.default
 
+    /// What a run directory holds; anything else in --output means it is not one.
+    static let runFiles: Set<String> = ["model.safetensors", "config.json", "history.csv", "checkpoint.safetensors", "report.html"]
+
     /// Whether `url` holds a checkpoint and config to continue from.
     private static func isResumable(_ url: URL) -> Bool {
         ["checkpoint.safetensors", "config.json"].allSatisfy { manager.fileExists(atPath: url.appendingPathComponent($0).path) }
@@ -64,6 +67,12 @@ struct RunDirectory {
             return staging
         }
         let existing = Self.contents(final)
+        let foreign = existing.filter { !Self.runFiles.contains($0) }
+        if !foreign.isEmpty {
+            // Replacing swaps the whole directory out: never do that to files that are not a run's.
+            throw CLIError("--output \(final.path) holds files that are not a Cortex run (\(foreign.prefix(5).joined(separator: ", "))"
+                           + "\(foreign.count > 5 ? ", …" : "")); choose a new or empty directory for the run")
+        }
         if !existing.isEmpty && !overwrite {
             throw CLIError("--output \(final.path) already holds a run (\(existing.prefix(5).joined(separator: ", "))"
                            + "\(existing.count > 5 ? ", …" : "")): use --resume to continue it, --overwrite to replace it, "

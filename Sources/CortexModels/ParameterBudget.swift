@@ -46,13 +46,3 @@ struct ParameterBudget {
                               + "and training needs about four times the weights)")
     }
 }
-
-/// "1.2 GB" for messages about sizes.
-enum ByteCount {
-    static func text(_ bytes: Double) -> String {
-        let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
-        var value = bytes, unit = 0
-        while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
-        return unit == 0 ? "\(Int(value)) bytes" : String(format: "%.1f %@", value, units[unit])
-    }
-}

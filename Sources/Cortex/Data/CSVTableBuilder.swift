@@ -70,7 +70,7 @@ struct CSVTableBuilder {
         let bytes = keep.count.multipliedReportingOverflow(by: width).partialValue * 4
         let limit = Int(min(ProcessInfo.processInfo.physicalMemory / 2, UInt64(Int.max)))
         guard keep.count.multipliedReportingOverflow(by: width * 4).overflow == false, bytes <= limit else {
-            throw DataError("the features would be a \(keep.count) × \(width) float matrix (\(byteText(Double(keep.count) * Double(width) * 4))), "
+            throw DataError("the features would be a \(keep.count) × \(width) float matrix (\(ByteCount.text(Double(keep.count) * Double(width) * 4))), "
                             + "more than half of this machine's memory; lower maxCategories or leave out wide categorical columns")
         }
         let features = Tensor.zeros([keep.count, width])
@@ -441,12 +441,4 @@ func isNonFiniteSpelling(_ text: UnsafePointer<UInt8>, _ count: Int) -> Bool {
     var word = ""
     for i in start..<count { word.unicodeScalars.append(Unicode.Scalar(text[i] | 0x20)) }   // ASCII lower case
     return word == "nan" || word == "inf" || word == "infinity"
-}
-
-/// "1.2 GB" for messages about sizes.
-func byteText(_ bytes: Double) -> String {
-    let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
-    var value = bytes, unit = 0
-    while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
-    return unit == 0 ? "\(Int(value)) bytes" : String(format: "%.1f %@", value, units[unit])
 }

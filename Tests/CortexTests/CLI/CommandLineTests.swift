@@ -192,6 +192,16 @@ struct CommandLineTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: run + "/model.safetensors")) == model)
         #expect(try String(contentsOfFile: run + "/config.json", encoding: .utf8).contains("\"model\" : \"mlp\""))
 
+        // A directory of other files is never taken for a run, even with --overwrite.
+        let foreign = scratch("foreign")
+        try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: foreign + "/thesis.tex", contents: Data("keep me".utf8))
+        defer { try? FileManager.default.removeItem(atPath: foreign) }
+        let refused = try cortex(["train", "--csv", table.path, "--target", "label", "--output", foreign, "--overwrite"])
+        #expect(refused.status == 1 && refused.error.contains("holds files that are not a Cortex run (thesis.tex)"), "\(refused.error)")
+        let demo = try cortex(["demo", "--epochs", "1", "--output", foreign])
+        #expect(demo.status == 1 && FileManager.default.fileExists(atPath: foreign + "/thesis.tex"))
+
         // A temporary file left by a killed atomic write is cleaned; --resume continues to a larger total.
         let orphan = run + "/.checkpoint.safetensors.DEAD.tmp"
         FileManager.default.createFile(atPath: orphan, contents: Data([1, 2, 3]))
