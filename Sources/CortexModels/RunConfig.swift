@@ -108,8 +108,15 @@ public struct RunConfig: Codable, Sendable {
         guard let inputSize = LayerSpec.checkedProduct(inputShape) else { throw fail("inputShape \(inputShape) overflows") }
         guard outputs >= 1 && outputs <= 1 << 24 else { throw fail("outputs \(outputs) must be between 1 and 2^24") }
         guard hidden.allSatisfy({ $0 > 0 }) else { throw fail("hidden sizes \(hidden) must be positive") }
-        if isClassification && !classNames.isEmpty && classNames.count > outputs {
-            throw fail("\(classNames.count) class names for \(outputs) outputs")
+        if isClassification {
+            guard classNames.isEmpty || classNames.count == outputs else {
+                throw fail("\(classNames.count) class names for \(outputs) outputs")
+            }
+            if let classes = schema?.classNames, classes != classNames {
+                throw fail("the table schema's classes differ from classNames")
+            }
+        } else {
+            guard outputs == 1 else { throw fail("a regression model has 1 output, not \(outputs)") }
         }
         for (name, values) in [("featureMean", featureMean), ("featureStd", featureStd)] {
             guard let values else { continue }
@@ -120,6 +127,9 @@ public struct RunConfig: Codable, Sendable {
         if let featureStd, featureStd.contains(where: { $0 <= 0 }) { throw fail("featureStd must be positive") }
         if let targetMean, !targetMean.isFinite { throw fail("targetMean \(targetMean) is not finite") }
         if let targetStd, !(targetStd.isFinite && targetStd > 0) { throw fail("targetStd \(targetStd) must be positive and finite") }
+        if let schema {
+            do { try schema.validate() } catch let error as DataError { throw fail(error.message) }
+        }
         if let schema, schema.featureNames.count != inputSize {
             throw fail("the table schema has \(schema.featureNames.count) features but inputShape says \(inputSize)")
         }

@@ -30,4 +30,32 @@ public struct CSVSchema: Codable, Sendable, Equatable {
     public var featureNames: [String] {
         features.flatMap { feature in feature.categories.map { $0.map { "\(feature.name)=\($0)" } } ?? [feature.name] }
     }
+
+    /// Checks a schema that came from a file: names and classes distinct, at least one category per
+    /// categorical feature, fills finite (and a category index for a categorical feature). Throws a
+    /// `DataError` saying which entry is wrong.
+    public func validate() throws {
+        func duplicate(_ values: [String]) -> String? {
+            var seen = Set<String>()
+            return values.first { !seen.insert($0).inserted }
+        }
+        if let name = duplicate(features.map(\.name) + (target.map { [$0] } ?? [])) {
+            throw DataError("the table schema names column '\(name)' twice")
+        }
+        for feature in features {
+            guard feature.fill.isFinite else { throw DataError("the table schema's fill for '\(feature.name)' is \(feature.fill)") }
+            guard let categories = feature.categories else { continue }
+            guard !categories.isEmpty else { throw DataError("the table schema gives '\(feature.name)' no categories") }
+            if let category = duplicate(categories) {
+                throw DataError("the table schema lists category '\(category)' of '\(feature.name)' twice")
+            }
+            guard feature.fill >= 0, feature.fill < Float(categories.count), feature.fill == feature.fill.rounded() else {
+                throw DataError("the table schema's fill for '\(feature.name)' is \(feature.fill), not one of its \(categories.count) categories")
+            }
+        }
+        if let classNames {
+            guard !classNames.isEmpty else { throw DataError("the table schema's target has no classes") }
+            if let name = duplicate(classNames) { throw DataError("the table schema lists class '\(name)' twice") }
+        }
+    }
 }

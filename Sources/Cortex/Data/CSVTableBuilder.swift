@@ -67,9 +67,9 @@ struct CSVTableBuilder {
         try computeFills(&plan, scan: scan)
 
         let width = plan.reduce(0) { $0 + ($1.categories?.count ?? 1) }
-        let bytes = keep.count.multipliedReportingOverflow(by: width).partialValue * 4
+        let (cells, overflow) = keep.count.multipliedReportingOverflow(by: width)
         let limit = Int(min(ProcessInfo.processInfo.physicalMemory / 2, UInt64(Int.max)))
-        guard keep.count.multipliedReportingOverflow(by: width * 4).overflow == false, bytes <= limit else {
+        guard !overflow, cells <= limit / 4 else {
             throw DataError("the features would be a \(keep.count) × \(width) float matrix (\(ByteCount.text(Double(keep.count) * Double(width) * 4))), "
                             + "more than half of this machine's memory; lower maxCategories or leave out wide categorical columns")
         }
@@ -140,6 +140,7 @@ struct CSVTableBuilder {
     /// Features of a table read with a schema: the schema's columns in the schema's order.
     private func schemaPlan(_ schema: CSVSchema, scan: Scan, kinds: inout [CSVTable.ColumnKind],
                             notes: inout [String]) throws -> [PlannedFeature] {
+        try schema.validate()
         let missingColumns = schema.features.map(\.name).filter { !names.contains($0) }
         guard missingColumns.isEmpty else {
             throw DataError("the table lacks column(s) the model was trained on: "

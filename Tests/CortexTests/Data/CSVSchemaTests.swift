@@ -88,4 +88,18 @@ struct CSVSchemaTests {
         let text = #expect(throws: DataError.self) { _ = try table("a,b\n1,two\n", schema: schema) }
         #expect(text?.description.contains("'two'") == true)
     }
+
+    @Test func aSchemaFromAFileIsCheckedBeforeUse() throws {
+        let good = try table("c,y\na,1\nb,2\n", CSVOptions(target: .classification("y"))).schema
+        var outOfRange = good
+        outOfRange.features[0].fill = 7        // would index past the one-hot block
+        var duplicated = good
+        duplicated.classNames = ["1", "1"]
+        var notFinite = good
+        notFinite.features[0].fill = .nan
+        for (schema, fragment) in [(outOfRange, "not one of its 2 categories"), (duplicated, "class '1' twice"), (notFinite, "is nan")] {
+            let error = #expect(throws: DataError.self) { _ = try table("c,y\na,1\n", schema: schema) }
+            #expect(error?.description.contains(fragment) == true, "\(String(describing: error))")
+        }
+    }
 }

@@ -36,8 +36,14 @@ enum FuzzTarget: String, CaseIterable {
             let (trainer, callbacks) = FuzzTarget.checkpointTrainer()
             return (try? trainer.resume(from: archive, callbacks: callbacks, source: "fuzz checkpoint")) != nil
         case .runConfig:
+            guard let config = try? RunConfig.decode(data) else { return false }
+            // A table read with the config's schema, as evaluate and predict do.
+            if let schema = config.schema {
+                _ = try? CSVTable.parse(Data("a,b,c,y\n1,x,2,0\n3,y,,1\n".utf8), path: "fuzz.csv", schema: schema,
+                                        options: CSVOptions(missing: .fillMean))
+            }
             // 16 MB of weights at most: the fuzzer looks for traps, not for models this machine can hold.
-            return (try? RunConfig.decode(data).makeModel(memoryLimit: 16 << 20)) != nil
+            return (try? config.makeModel(memoryLimit: 16 << 20)) != nil
         }
     }
 
