@@ -23,14 +23,17 @@ extension Tensor {
                 for i in 0..<n { d[i] = Float16(s[i]) }
                 return
             }
-            if dtype == .int64 && target == .int32 {
-                let s = src.assumingMemoryBound(to: Int64.self), d = dst.assumingMemoryBound(to: Int32.self)
-                for i in 0..<n { d[i] = Int32(truncatingIfNeeded: s[i]) }
-                return
-            }
-            if dtype == .int32 && target == .int64 {
-                let s = src.assumingMemoryBound(to: Int32.self), d = dst.assumingMemoryBound(to: Int64.self)
-                for i in 0..<n { d[i] = Int64(s[i]) }
+            // Integers (and bools) convert among themselves exactly, never through Float, which holds
+            // whole numbers exactly only up to 2^24.
+            if !dtype.isFloatingPoint && !target.isFloatingPoint {
+                let values = source.int64Values
+                switch target {
+                case .int64: dst.assumingMemoryBound(to: Int64.self).update(from: values, count: n)
+                case .int32: for i in 0..<n { dst.storeBytes(of: Int32(truncatingIfNeeded: values[i]), toByteOffset: 4 * i, as: Int32.self) }
+                case .uint8: for i in 0..<n { dst.storeBytes(of: UInt8(truncatingIfNeeded: values[i]), toByteOffset: i, as: UInt8.self) }
+                case .bool: for i in 0..<n { dst.storeBytes(of: UInt8(values[i] != 0 ? 1 : 0), toByteOffset: i, as: UInt8.self) }
+                default: break
+                }
                 return
             }
             let values = source.scalars
@@ -49,6 +52,20 @@ extension Tensor {
             return out.recordingGrad("to(float32)", inputs: [self]) { g in [g.to(sourceType)] }
         }
         return out
+    }
+
+    /// The values of an integer or bool tensor as Int64, read exactly (row-major).
+    var int64Values: [Int64] {
+        require(!dtype.isFloatingPoint, "int64Values: \(dtype) is not an integer type")
+        let c = contiguousStorage()
+        return withExtendedLifetime(c) {
+            let p = c.rawPointer, n = c.count
+            switch dtype {
+            case .int64: return Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Int64.self), count: n))
+            case .int32: return (0..<n).map { Int64(p.load(fromByteOffset: 4 * $0, as: Int32.self)) }
+            default: return (0..<n).map { Int64(p.load(fromByteOffset: $0, as: UInt8.self)) }
+            }
+        }
     }
 
     /// Indices as a contiguous Int64 buffer, read through `body` (accepts int64/int32/uint8 tensors).

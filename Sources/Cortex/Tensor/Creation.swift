@@ -113,15 +113,16 @@ extension Tensor {
         }
     }
 
-    /// All elements converted to Int, row-major (floats truncate toward zero).
+    /// All elements converted to Int, row-major: integers exactly, floats truncated toward zero. A float
+    /// that is NaN or beyond Int's range stops with a message (it is no integer).
     public var integers: [Int] {
-        if dtype == .int64 {
-            let c = contiguousStorage()
-            return withExtendedLifetime(c) {
-                Array(UnsafeBufferPointer(start: c.rawPointer.assumingMemoryBound(to: Int64.self), count: c.count)).map { Int($0) }
+        if !dtype.isFloatingPoint { return int64Values.map { Int($0) } }
+        return scalars.map { value in
+            guard let whole = Int(exactly: value.rounded(.towardZero)) else {
+                fatalError("integers: \(value) has no integer value")
             }
+            return whole
         }
-        return scalars.map { Int($0) }
     }
 
     /// All elements as Bool (non-zero is true).

@@ -57,19 +57,23 @@ public func manualSeed(_ seed: UInt64) {
 }
 
 extension RandomGenerator {
-    /// The generator to use: the one given, or the shared default.
-    static func resolve(_ generator: RandomGenerator?) -> RandomGenerator {
-        generator ?? shared.withLock { $0 }
+    /// Runs `body` with the generator given, or else with the shared default while holding its lock: the
+    /// default is drawn from by any thread (the data loader's prefetch thread among them), and two draws
+    /// interleaved inside its state would repeat or skip numbers.
+    static func drawing<R: Sendable>(from generator: RandomGenerator?, _ body: (RandomGenerator) -> R) -> R {
+        if let generator { return body(generator) }
+        return shared.withLock { body($0) }
     }
 }
 
 extension Tensor {
     /// Uniform samples in [low, high).
     public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, generator: RandomGenerator? = nil) -> Tensor {
-        let rng = RandomGenerator.resolve(generator)
         let t = Tensor(uninitialized: shape)
-        let p = t.floatPointer, span = high - low
-        for i in 0..<t.count { p[i] = low + span * rng.nextUniform() }
+        let p = t.floatPointer, span = high - low, n = t.count
+        RandomGenerator.drawing(from: generator) { rng in
+            for i in 0..<n { p[i] = low + span * rng.nextUniform() }
+        }
         return t
     }
 
@@ -80,17 +84,18 @@ extension Tensor {
 
     /// Normal samples with the given mean and standard deviation (Box–Muller), as torch.randn/normal.
     public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1, generator: RandomGenerator? = nil) -> Tensor {
-        let rng = RandomGenerator.resolve(generator)
         let t = Tensor(uninitialized: shape)
         let p = t.floatPointer, n = t.count
-        var i = 0
-        while i < n {
-            // 1 - u keeps the logarithm's argument in (0, 1].
-            let u1 = 1 - rng.nextUniform(), u2 = rng.nextUniform()
-            let radius = (-2 * logf(u1)).squareRoot(), angle = 2 * Float.pi * u2
-            p[i] = mean + std * radius * cosf(angle)
-            if i + 1 < n { p[i + 1] = mean + std * radius * sinf(angle) }
-            i += 2
+        RandomGenerator.drawing(from: generator) { rng in
+            var i = 0
+            while i < n {
+                // 1 - u keeps the logarithm's argument in (0, 1].
+                let u1 = 1 - rng.nextUniform(), u2 = rng.nextUniform()
+                let radius = (-2 * logf(u1)).squareRoot(), angle = 2 * Float.pi * u2
+                p[i] = mean + std * radius * cosf(angle)
+                if i + 1 < n { p[i + 1] = mean + std * radius * sinf(angle) }
+                i += 2
+            }
         }
         return t
     }
@@ -98,18 +103,22 @@ extension Tensor {
     /// Float32 0/1 samples that are 1 with probability `p`.
     public static func bernoulli(_ shape: [Int], probability p: Float, generator: RandomGenerator? = nil) -> Tensor {
         require(p >= 0 && p <= 1, "bernoulli: probability \(p) is outside [0, 1]")
-        let rng = RandomGenerator.resolve(generator)
         let t = Tensor(uninitialized: shape)
-        let out = t.floatPointer
-        for i in 0..<t.count { out[i] = rng.nextUniform() < p ? 1 : 0 }
+        let out = t.floatPointer, n = t.count
+        RandomGenerator.drawing(from: generator) { rng in
+            for i in 0..<n { out[i] = rng.nextUniform() < p ? 1 : 0 }
+        }
         return t
     }
 
     /// Int64 samples uniform in low..<high, as torch.randint.
     public static func randint(_ low: Int, _ high: Int, _ shape: [Int], generator: RandomGenerator? = nil) -> Tensor {
         require(high > low, "randint: empty range \(low)..<\(high)")
-        var rng = RandomGenerator.resolve(generator)
-        let values = (0..<shape.reduce(1, *)).map { _ in Int.random(in: low..<high, using: &rng) }
+        let count = validatedByteCount(shape, .int64, op: "randint") / 8
+        let values = RandomGenerator.drawing(from: generator) { generator in
+            var rng = generator
+            return (0..<count).map { _ in Int.random(in: low..<high, using: &rng) }
+        }
         return Tensor(values, shape: shape)
     }
 }

@@ -11,7 +11,9 @@ public protocol Callback: AnyObject {
     func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, batches: Int, loss: Double, samples: Int)
     /// After each epoch's validation. Throwing stops training with that error.
     func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws
-    func trainingDidEnd(_ trainer: Trainer)
+    /// When `fit` returns. Throwing makes `fit` throw (after every callback has been told); when training
+    /// already failed, that first error is the one `fit` throws.
+    func trainingDidEnd(_ trainer: Trainer) throws
     /// State to keep in a checkpoint so a resumed run behaves as an uninterrupted one.
     func checkpointState() -> [String: String]
     func restore(checkpointState: [String: String]) throws
@@ -22,7 +24,7 @@ extension Callback {
     public func epochWillBegin(_ trainer: Trainer, epoch: Int) {}
     public func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, batches: Int, loss: Double, samples: Int) {}
     public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {}
-    public func trainingDidEnd(_ trainer: Trainer) {}
+    public func trainingDidEnd(_ trainer: Trainer) throws {}
     public func checkpointState() -> [String: String] { [:] }
     public func restore(checkpointState: [String: String]) throws {}
 }
@@ -84,8 +86,11 @@ public final class EarlyStopping: Callback {
         }
     }
 
-    public func trainingDidEnd(_ trainer: Trainer) {
-        if restoreBestWeights, let bestWeights { try? trainer.model.loadStateDict(bestWeights) }
+    public func trainingDidEnd(_ trainer: Trainer) throws {
+        guard restoreBestWeights, let bestWeights else { return }
+        do { try trainer.model.loadStateDict(bestWeights) } catch {
+            throw TrainingError.restoreFailed("early stopping could not put back the weights of epoch \(bestEpoch ?? 0): \(error)")
+        }
     }
 }
 

@@ -7,12 +7,15 @@ import Foundation
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case nonFiniteLoss(epoch: Int, batch: Int, value: Double)
     case emptyDataset(String)
+    /// A callback could not restore what it promised to (EarlyStopping's best weights).
+    case restoreFailed(String)
 
     public var description: String {
         switch self {
         case let .nonFiniteLoss(epoch, batch, value):
             "training stopped: the loss became \(value) at epoch \(epoch), batch \(batch); the last good checkpoint (if any) is kept"
         case let .emptyDataset(which): "training stopped: the \(which) dataset is empty"
+        case let .restoreFailed(what): "training ended, but \(what)"
         }
     }
 }
@@ -71,8 +74,23 @@ public final class Trainer: @unchecked Sendable {
         defer { self.loader = nil }
         stopReason = nil
         callbacks.forEach { $0.trainingWillBegin(self) }
-        defer { callbacks.forEach { $0.trainingDidEnd(self) } }
+        do {
+            try runEpochs(loader, validation: validation, epochs: epochs, batchSize: batchSize, callbacks: callbacks)
+        } catch {
+            // Every callback still hears that training ended (files close); the training error is the one reported.
+            for c in callbacks { try? c.trainingDidEnd(self) }
+            throw error
+        }
+        var firstError: Error?
+        for c in callbacks {
+            do { try c.trainingDidEnd(self) } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
+        return history
+    }
 
+    private func runEpochs(_ loader: DataLoader, validation: (any Dataset)?, epochs: Int, batchSize: Int,
+                           callbacks: [any Callback]) throws {
         while completedEpochs < epochs && stopReason == nil {
             let epoch = completedEpochs + 1
             callbacks.forEach { $0.epochWillBegin(self, epoch: epoch) }
@@ -108,7 +126,6 @@ public final class Trainer: @unchecked Sendable {
             loaderState = loader.generator.snapshot
             for c in callbacks { try c.epochDidEnd(self, record: record) }
         }
-        return history
     }
 
     /// Accuracy (classification) or mean absolute error (regression) of one batch.
