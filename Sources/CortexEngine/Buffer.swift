@@ -66,8 +66,8 @@ public final class BufferPool: Sendable {
     func take(_ bytes: Int) -> (UnsafeMutableRawPointer, Int) {
         let capacity = BufferPool.sizeClass(bytes)
         let cached: UInt? = state.withLock { state in
-            guard var list = state.free[capacity], let address = list.popLast() else { return nil }
-            state.free[capacity] = list
+            // Popped in place: copying the list out and back would copy every cached address per allocation.
+            guard let address = state.free[capacity]?.popLast() else { return nil }
             state.cachedBytes -= capacity
             return address
         }

@@ -23,6 +23,19 @@ struct EngineTests {
         #expect(Int(bitPattern: second.raw) % 64 == 0)
     }
 
+    @Test func aLongFreeListHandsBlocksOutLastInFirstOutEachOnce() {
+        // A private pool: the shared one is used by tests running in parallel.
+        let pool = BufferPool()
+        let blocks = (0..<2000).map { _ in pool.take(100_000).0 }
+        for block in blocks { pool.give(block, capacity: BufferPool.sizeClass(100_000)) }
+        #expect(pool.cachedBytes == 2000 * BufferPool.sizeClass(100_000))
+        let again = (0..<2000).map { _ in pool.take(100_000).0 }
+        #expect(again == Array(blocks.reversed()))
+        #expect(pool.cachedBytes == 0)
+        for block in again { pool.give(block, capacity: BufferPool.sizeClass(100_000)) }
+        pool.trim()
+    }
+
     @Test func stridedLoopMergesContiguousAxes() {
         let loop = StridedLoop(shape: [2, 3, 4], strides: [[12, 4, 1], [12, 4, 1]])
         #expect(loop.shape == [24])

@@ -1,11 +1,9 @@
-// A minimal PNG encoder for the report's sample images: 8-bit grayscale or RGB, no compression.
+// A minimal PNG encoder for the report's sample images: 8-bit grayscale or RGB, compressed and
+// checksummed by the system zlib that Cortex already links for its gzip and zip readers.
+import CZlib
 import Foundation
 
 /// Encodes 8-bit images as PNG so a report can embed them as `data:` URLs.
-///
-/// The zlib stream uses stored (uncompressed) deflate blocks: sample images are small (a 28×28
-/// digit is under 1 KB either way), and it keeps the encoder to CRC-32 and Adler-32 with no
-/// dependency on a compression library.
 enum PNGEncoder {
     enum ColorType: UInt8, Sendable {
         case grayscale = 0
@@ -27,7 +25,7 @@ enum PNGEncoder {
         appendUInt32(UInt32(height), to: &header)
         header += [8, colorType.rawValue, 0, 0, 0]  // bit depth, colour type, deflate, adaptive filters, no interlace
 
-        // Each scanline starts with its filter type; 0 (None) is right for stored blocks.
+        // Each scanline starts with its filter type: 0 (None), which compresses well enough for sample images.
         var raw: [UInt8] = []
         raw.reserveCapacity((rowBytes + 1) * height)
         for y in 0..<height {
@@ -37,7 +35,7 @@ enum PNGEncoder {
 
         var png = signature
         appendChunk("IHDR", header, to: &png)
-        appendChunk("IDAT", zlibStored(raw), to: &png)
+        appendChunk("IDAT", zlibCompressed(raw), to: &png)
         appendChunk("IEND", [], to: &png)
         return png
     }
@@ -47,51 +45,19 @@ enum PNGEncoder {
         "data:image/png;base64," + Data(encode(width: width, height: height, colorType: colorType, samples: samples)).base64EncodedString()
     }
 
-    /// A zlib stream (RFC 1950) of stored deflate blocks (RFC 1951 §3.2.4), at most 65 535 bytes each.
-    static func zlibStored(_ data: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x78, 0x01]  // deflate, 32 KB window, no dictionary; 0x7801 is a multiple of 31
-        var offset = 0
-        repeat {
-            let length = min(65_535, data.count - offset)
-            let final: UInt8 = offset + length == data.count ? 1 : 0
-            out.append(final)  // BFINAL in bit 0, BTYPE 00 (stored)
-            out += [UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8((~length >> 8) & 0xFF)]
-            out += data[offset..<(offset + length)]
-            offset += length
-        } while offset < data.count
-        appendUInt32(adler32(data), to: &out)
-        return out
+    /// A zlib stream (RFC 1950) of `data`, as PNG's IDAT chunk holds it.
+    static func zlibCompressed(_ data: [UInt8]) -> [UInt8] {
+        var bound = compressBound(uLong(data.count))
+        var out = [UInt8](repeating: 0, count: Int(bound))
+        let status = compress2(&out, &bound, data, uLong(data.count), Z_BEST_COMPRESSION)
+        // compressBound is zlib's own guarantee of room, so nothing but a broken zlib can fail here.
+        precondition(status == Z_OK, "PNGEncoder: zlib compress2 failed with status \(status)")
+        return Array(out[..<Int(bound)])
     }
 
-    /// CRC-32 (ISO 3309, polynomial 0xEDB88320 reflected), the checksum of every PNG chunk.
-    static func crc32<S: Sequence>(_ bytes: S) -> UInt32 where S.Element == UInt8 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
-    }
-
-    /// Adler-32, the checksum that ends a zlib stream.
-    static func adler32(_ bytes: [UInt8]) -> UInt32 {
-        var a: UInt32 = 1, b: UInt32 = 0
-        // 5552 is the most bytes that can be summed before the 32-bit sums could overflow.
-        var start = 0
-        while start < bytes.count {
-            let end = min(start + 5552, bytes.count)
-            for byte in bytes[start..<end] {
-                a += UInt32(byte)
-                b += a
-            }
-            a %= 65_521
-            b %= 65_521
-            start = end
-        }
-        return b << 16 | a
-    }
-
-    private static let crcTable: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
+    /// CRC-32 (ISO 3309), the checksum of every PNG chunk.
+    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        UInt32(CZlib.crc32(0, bytes, uInt(bytes.count)))
     }
 
     private static func appendChunk(_ type: String, _ data: [UInt8], to png: inout [UInt8]) {
