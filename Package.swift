@@ -39,7 +39,7 @@ let package = Package(
         // case-insensitive file systems.
         .executableTarget(
             name: "CortexCLI",
-            dependencies: ["Cortex", "CortexModels", "CortexEngine", "CBLAS",
+            dependencies: ["Cortex", "CortexModels", "CortexEngine",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             resources: [.copy("Resources/fashion-mnist-subset")]
         ),

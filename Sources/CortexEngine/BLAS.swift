@@ -1,5 +1,6 @@
 // The one door to the platform BLAS: row-major single-precision GEMM and its thread control.
 import CBLAS
+import Synchronization
 
 public enum BLAS {
     /// C[m×n] = alpha · op(A) · op(B) + beta · C, all row-major with leading dimensions in elements.
@@ -27,7 +28,7 @@ public enum BLAS {
         }
         // Below about 8M multiply-adds a second BLAS thread costs more in hand-off than it saves,
         // and once woken it spins in sched_yield against the engine's own workers.
-        if m * n * k < smallGemmWork && threadCount > 1 { withThreads(1, call) } else { call() }
+        if m * n * k < smallGemmWork && Threads.count > 1 { singleThreaded(call) } else { call() }
     }
 
     /// Multiply-adds under which a GEMM runs on one BLAS thread.
@@ -43,18 +44,36 @@ public enum BLAS {
                     Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
-    /// The number of threads BLAS calls use.
-    public static var threadCount: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(newValue)) }
+    /// The number of threads BLAS calls use right now (1 inside a single-threaded region).
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// Regions that run BLAS on one thread, counted across all threads: OpenBLAS's thread count is one
+    /// process-wide setting, so a region that saved and restored it could leave it wrong when another
+    /// thread's region overlapped (A saves 2, B saves 1, A restores 2, B restores 1: stuck at 1).
+    /// The first region to open sets 1, the last to close puts back `Threads.count`.
+    @usableFromInline static let singleThreadedRegions = Mutex(0)
+
+    /// Runs `body` with BLAS on one thread, e.g. inside a region the engine already parallelises, so the
+    /// two thread pools never compete for the same cores.
+    @inlinable
+    public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+        singleThreadedRegions.withLock { open in
+            if open == 0 { openblas_set_num_threads(1) }
+            open += 1
+        }
+        defer {
+            singleThreadedRegions.withLock { open in
+                open -= 1
+                if open == 0 { openblas_set_num_threads(Int32(Threads.count)) }
+            }
+        }
+        return try body()
     }
 
-    /// Runs `body` with BLAS limited to `count` threads, e.g. inside a region the engine already
-    /// parallelises, so the two thread pools never compete for the same cores.
-    public static func withThreads<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
-        let previous = threadCount
-        threadCount = count
-        defer { threadCount = previous }
-        return try body()
+    /// Applies a new thread count unless a single-threaded region is open (its end applies it).
+    static func apply(threads: Int) {
+        singleThreadedRegions.withLock { open in
+            if open == 0 { openblas_set_num_threads(Int32(threads)) }
+        }
     }
 }

@@ -1,16 +1,15 @@
 // Parallel-for over the machine's cores, used only above a measured size: below it, waking threads
-// costs more than the loop.
+// costs more than the loop; and the one thread count that both it and BLAS follow.
+import CBLAS
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 public enum Parallel {
-    /// Threads the engine's own loops use (BLAS keeps its own pool; see `BLAS.withThreads`).
-    public static let threadCount: Int = {
-        if let text = getenv("CORTEX_NUM_THREADS").map({ String(cString: $0) }), let n = Int(text), n > 0 { return n }
-        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-    }()
+    /// Threads the engine's own loops use: `Threads.count`.
+    @inlinable public static var threadCount: Int { Threads.count }
 
     /// Element-wise loops below this many elements run on one thread (about 30 µs of work).
     public static let elementwiseGrain = 1 << 16
@@ -45,7 +44,7 @@ extension Parallel {
             body(0, 0..<count)
             return
         }
-        BLAS.withThreads(1) {
+        BLAS.singleThreaded {
             withoutActuallyEscaping(body) { body in
                 let box = UncheckedBox(body)
                 DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
@@ -65,4 +64,28 @@ extension Parallel {
 struct UncheckedBox<T>: @unchecked Sendable {
     @usableFromInline let value: T
     @usableFromInline init(_ value: T) { self.value = value }
+}
+
+/// How many threads Cortex computes with: its own parallel loops and the BLAS pool alike. It starts at
+/// `CORTEX_NUM_THREADS` when set, else the number of online cores, and can be changed at any time:
+/// `Threads.count = 1` for a server that runs one request per core.
+public enum Threads {
+    @usableFromInline static let current = Atomic<Int>(initialCount())
+
+    public static var count: Int {
+        @inlinable get { current.load(ordering: .relaxed) }
+        set {
+            precondition(newValue >= 1, "Threads.count must be at least 1, got \(newValue)")
+            current.store(newValue, ordering: .relaxed)
+            BLAS.apply(threads: newValue)
+        }
+    }
+
+    static func initialCount() -> Int {
+        let fromEnvironment = getenv("CORTEX_NUM_THREADS").map { String(cString: $0) }.flatMap { Int($0) }
+        let count = fromEnvironment.flatMap { $0 > 0 ? $0 : nil } ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        // OpenBLAS starts with its own idea (OPENBLAS_NUM_THREADS or the cores); make it agree.
+        openblas_set_num_threads(Int32(count))
+        return count
+    }
 }

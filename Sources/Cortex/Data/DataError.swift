@@ -30,3 +30,13 @@ func readDataFile(_ url: URL) throws -> Data {
 
 /// `a×b×c` for messages about shapes.
 func shapeText(_ dims: [Int]) -> String { dims.isEmpty ? "scalar" : dims.map(String.init).joined(separator: "×") }
+
+/// Sizes in words for messages: "1.2 GB" (decimal units, as disks and memory are sold).
+public enum ByteCount {
+    public static func text(_ bytes: Double) -> String {
+        let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
+        var value = bytes, unit = 0
+        while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
+        return unit == 0 ? "\(Int(value)) bytes" : String(format: "%.1f %@", value, units[unit])
+    }
+}

@@ -1,4 +1,6 @@
 // The engine below tensors: buffer pooling, strided loops, accurate sums, BLAS.
+import Dispatch
+import Foundation
 import Testing
 @testable import CortexEngine
 
@@ -34,6 +36,40 @@ struct EngineTests {
         #expect(pool.cachedBytes == 0)
         for block in again { pool.give(block, capacity: BufferPool.sizeClass(100_000)) }
         pool.trim()
+    }
+
+    @Test func overlappingSingleThreadedRegionsLeaveBLASAtTheConfiguredCount() async {
+        // In a child process: the thread count is process-wide and other tests use BLAS meanwhile.
+        await #expect(processExitsWith: .success) {
+            Threads.count = 2
+            // Two threads open and close regions that overlap in every possible order; a region that
+            // saved and restored the count could leave BLAS stuck at 1.
+            let started = DispatchGroup(), go = DispatchSemaphore(value: 0)
+            for _ in 0..<2 {
+                started.enter()
+                Thread.detachNewThread {
+                    go.wait()
+                    for _ in 0..<200_000 { BLAS.singleThreaded { _ = BLAS.threadCount } }
+                    started.leave()
+                }
+            }
+            go.signal()
+            go.signal()
+            started.wait()
+            guard BLAS.threadCount == 2 else {
+                FileHandle.standardError.write(Data("BLAS left at \(BLAS.threadCount) threads\n".utf8))
+                exit(1)
+            }
+        }
+    }
+
+    @Test func threadsAreSettableInCode() async {
+        await #expect(processExitsWith: .success) {
+            Threads.count = 1
+            guard Parallel.threadCount == 1, BLAS.threadCount == 1 else { exit(1) }
+            Threads.count = 3
+            guard Parallel.threadCount == 3, BLAS.threadCount == 3, Parallel.chunkCount(100) == 3 else { exit(2) }
+        }
     }
 
     @Test func stridedLoopMergesContiguousAxes() {
