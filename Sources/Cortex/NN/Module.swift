@@ -10,7 +10,10 @@ import Foundation
 /// modules, arrays of modules or optionals of either are its children. Names follow PyTorch's
 /// `state_dict`: Swift's `runningMean` in a child stored as `bn1` is `bn1.running_mean`, and array
 /// elements are numbered (`layers.0.weight`).
-open class Module: @unchecked Sendable {
+///
+/// Not `Sendable`: a model is built and trained on one thread at a time (a `Trainer` owns it), so a
+/// subclass with `var` properties needs no `@unchecked Sendable` of its own.
+open class Module {
     /// Whether the module is in training mode (dropout active, batch statistics used).
     public private(set) var training = true
 

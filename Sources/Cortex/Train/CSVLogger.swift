@@ -13,7 +13,7 @@ public final class CSVLogger: Callback {
         let metric = trainer.history.metricName
         let resuming = trainer.completedEpochs > 0 && FileManager.default.fileExists(atPath: file.path)
         if !resuming {
-            FileManager.default.createFile(atPath: file.path, contents: Data("epoch,loss,\(metric),val_loss,val_\(metric),lr,seconds\n".utf8))
+            _ = FileManager.default.createFile(atPath: file.path, contents: Data("epoch,loss,\(metric),val_loss,val_\(metric),lr,seconds\n".utf8))
         }
         handle = try? FileHandle(forWritingTo: file)
         _ = try? handle?.seekToEnd()

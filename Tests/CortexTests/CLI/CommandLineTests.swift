@@ -195,7 +195,7 @@ struct CommandLineTests {
         // A directory of other files is never taken for a run, even with --overwrite.
         let foreign = scratch("foreign")
         try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: foreign + "/thesis.tex", contents: Data("keep me".utf8))
+        _ = FileManager.default.createFile(atPath: foreign + "/thesis.tex", contents: Data("keep me".utf8))
         defer { try? FileManager.default.removeItem(atPath: foreign) }
         let refused = try cortex(["train", "--csv", table.path, "--target", "label", "--output", foreign, "--overwrite"])
         #expect(refused.status == 1 && refused.error.contains("holds files that are not a Cortex run (thesis.tex)"), "\(refused.error)")
@@ -204,7 +204,7 @@ struct CommandLineTests {
 
         // A temporary file left by a killed atomic write is cleaned; --resume continues to a larger total.
         let orphan = run + "/.checkpoint.safetensors.DEAD.tmp"
-        FileManager.default.createFile(atPath: orphan, contents: Data([1, 2, 3]))
+        _ = FileManager.default.createFile(atPath: orphan, contents: Data([1, 2, 3]))
         try? FileManager.default.removeItem(atPath: staging)
         let resumed = try cortex(["train", "--output", run, "--resume", "--epochs", "5"])
         #expect(resumed.status == 0 && resumed.output.contains("resumed after epoch 3 of 5"), "\(resumed.error)")

@@ -5,7 +5,7 @@ import Testing
 @testable import Cortex
 
 /// A layer whose extra tensor a callback can replace, so restoring saved weights must fail.
-private final class Reshaping: Module, Layer, @unchecked Sendable {
+private final class Reshaping: Module, Layer {
     let linear = Linear(2, 3, generator: RandomGenerator(seed: 1))
     var extra = Tensor.zeros([3])
     func callAsFunction(_ input: Tensor) -> Tensor { linear(input) + extra }
