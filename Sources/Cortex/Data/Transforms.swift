@@ -51,9 +51,46 @@ public func oneHot(_ labels: Tensor, classes: Int) -> Tensor {
     return Tensor(out, shape: labels.shape + [classes])
 }
 
+/// A per-batch input transform (augmentation) whose randomness a checkpoint can keep: `Trainer` saves
+/// the state of every generator it lists, so a resumed run draws the same crops and flips as an
+/// uninterrupted one. Wrap other code in `BatchMap`.
+public protocol BatchTransform: Sendable {
+    func callAsFunction(_ batch: Tensor) -> Tensor
+    /// The transform's random generators by name (empty for a deterministic transform).
+    var generators: [(name: String, generator: RandomGenerator)] { get }
+}
+
+/// Transforms applied in order; their generators are numbered ("0.crop", "1.flip").
+public struct Compose: BatchTransform {
+    public let transforms: [any BatchTransform]
+
+    public init(_ transforms: any BatchTransform...) { self.transforms = transforms }
+    public init(_ transforms: [any BatchTransform]) { self.transforms = transforms }
+
+    public func callAsFunction(_ batch: Tensor) -> Tensor { transforms.reduce(batch) { x, t in t(x) } }
+
+    public var generators: [(name: String, generator: RandomGenerator)] {
+        transforms.enumerated().flatMap { i, t in t.generators.map { ("\(i).\($0.name)", $0.generator) } }
+    }
+}
+
+/// Any batch function as a transform. Randomness inside it is not checkpointed: give it a generator
+/// it owns and list that in `generators` to make a resumed run exact.
+public struct BatchMap: BatchTransform {
+    public let body: @Sendable (Tensor) -> Tensor
+    public let generators: [(name: String, generator: RandomGenerator)]
+
+    public init(generators: [(name: String, generator: RandomGenerator)] = [], _ body: @escaping @Sendable (Tensor) -> Tensor) {
+        self.body = body
+        self.generators = generators
+    }
+
+    public func callAsFunction(_ batch: Tensor) -> Tensor { body(batch) }
+}
+
 /// A random crop of every image in an (N, C, H, W) batch after zero-padding by `padding` pixels
 /// (the standard CIFAR/MNIST augmentation), output `size`×`size`.
-public struct RandomCrop: Sendable {
+public struct RandomCrop: BatchTransform {
     public let size: Int, padding: Int
     let generator: RandomGenerator
 
@@ -75,10 +112,12 @@ public struct RandomCrop: Sendable {
         }
         return Tensor.stack(crops)
     }
+
+    public var generators: [(name: String, generator: RandomGenerator)] { [("crop", generator)] }
 }
 
 /// Mirrors each image of an (N, C, H, W) batch left–right with probability `probability`.
-public struct RandomHorizontalFlip: Sendable {
+public struct RandomHorizontalFlip: BatchTransform {
     public let probability: Float
     let generator: RandomGenerator
 
@@ -98,4 +137,6 @@ public struct RandomHorizontalFlip: Sendable {
         }
         return Tensor.stack(flips)
     }
+
+    public var generators: [(name: String, generator: RandomGenerator)] { [("flip", generator)] }
 }

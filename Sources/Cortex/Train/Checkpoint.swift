@@ -64,6 +64,7 @@ extension Trainer {
             metadata["rng.loader"] = state.map(String.init).joined(separator: ",")
         }
         for (name, g) in model.namedGenerators() { metadata["rng.model.\(name)"] = g.snapshot.map(String.init).joined(separator: ",") }
+        for (name, state) in transformState ?? [:] { metadata["rng.transform.\(name)"] = state.map(String.init).joined(separator: ",") }
         for (i, c) in callbacks.enumerated() {
             for (key, value) in c.checkpointState() { metadata["callback.\(i).\(key)"] = value }
         }
@@ -108,6 +109,10 @@ extension Trainer {
         let shared = try words("rng.shared")
         let savedLoader = archive.metadata["rng.loader"] == nil ? nil : try words("rng.loader")
         let generators = try model.namedGenerators().map { ($0.1, try words("rng.model.\($0.0)")) }
+        let transformKeys = archive.metadata.keys.filter { $0.hasPrefix("rng.transform.") }
+        let savedTransform = transformKeys.isEmpty ? nil : Dictionary(uniqueKeysWithValues: try transformKeys.map {
+            (String($0.dropFirst("rng.transform.".count)), try words($0))
+        })
         var modelState: [String: Tensor] = [:], optimizerState: [String: Tensor] = [:]
         for name in archive.names {
             if name.hasPrefix("model.") { modelState[String(name.dropFirst(6))] = try archive.tensor(name) }
@@ -137,6 +142,7 @@ extension Trainer {
         RandomGenerator.shared.withLock { $0.restore(shared) }
         loaderState = savedLoader
         for (g, state) in generators { g.restore(state) }
+        transformState = savedTransform
         completedEpochs = epoch
     }
 }

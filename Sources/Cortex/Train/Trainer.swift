@@ -49,6 +49,10 @@ public final class Trainer: @unchecked Sendable {
     /// Generator state for the training loader's shuffling, restored by `resume(from:)`.
     var loaderState: [UInt64]?
     var loader: DataLoader?
+    /// The augmentation of the current `fit`, and its generators' state after the last complete epoch (or
+    /// as restored by `resume(from:)`, applied when `fit` is given the transform).
+    var transform: (any BatchTransform)?
+    var transformState: [String: [UInt64]]?
 
     public init(_ model: any Layer, _ optimizer: Optimizer, loss: Loss) {
         self.model = model
@@ -62,13 +66,27 @@ public final class Trainer: @unchecked Sendable {
 
     /// Trains until `epochs` epochs are complete (counting any resumed ones) or a callback stops it.
     @discardableResult
+    /// `transform` (augmentation) is applied to each training batch's inputs; its generators are saved in
+    /// checkpoints, so a resumed run continues its random crops and flips exactly.
     public func fit(_ train: any Dataset, validation: (any Dataset)? = nil, epochs: Int, batchSize: Int = 64,
-                    shuffle: Bool = true, seed: UInt64 = 0, transform: (@Sendable (Tensor) -> Tensor)? = nil,
+                    shuffle: Bool = true, seed: UInt64 = 0, transform: (any BatchTransform)? = nil,
                     callbacks: [any Callback] = []) throws -> History {
         require(epochs > 0, "fit: epochs must be positive, got \(epochs)")
         guard train.count > 0 else { throw TrainingError.emptyDataset("training") }
         if let validation, validation.count == 0 { throw TrainingError.emptyDataset("validation") }
-        let loader = DataLoader(train, batchSize: batchSize, shuffle: shuffle, seed: seed, transform: transform)
+        if let transform, let saved = transformState {
+            for (name, generator) in transform.generators {
+                guard let words = saved[name] else {
+                    throw CheckpointError("the checkpoint resumed from has no state for the transform's generator '\(name)' "
+                                          + "(saved: \(saved.keys.sorted().joined(separator: ", ")))")
+                }
+                generator.restore(words)
+            }
+        }
+        self.transform = transform
+        var batchFunction: (@Sendable (Tensor) -> Tensor)?
+        if let transform { batchFunction = { transform($0) } }
+        let loader = DataLoader(train, batchSize: batchSize, shuffle: shuffle, seed: seed, transform: batchFunction)
         if let loaderState { loader.generator.restore(loaderState) }
         self.loader = loader
         defer { self.loader = nil }
@@ -124,6 +142,7 @@ public final class Trainer: @unchecked Sendable {
             history.epochs.append(record)
             completedEpochs = epoch
             loaderState = loader.generator.snapshot
+            transformState = transform.map { Dictionary($0.generators.map { ($0.name, $0.generator.snapshot) }, uniquingKeysWith: { a, _ in a }) }
             for c in callbacks { try c.epochDidEnd(self, record: record) }
         }
     }

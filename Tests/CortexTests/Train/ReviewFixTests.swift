@@ -61,4 +61,29 @@ struct ReviewFixTests {
         #expect(Tensor([300, -1]).to(.uint8).integers == [44, 255])
         #expect(Tensor([0, 5]).to(.bool).integers == [0, 1])
     }
+
+    @Test func aResumedRunWithAugmentationEqualsAnUninterruptedOne() throws {
+        // 4×4 one-channel "images" of two classes; crops and flips make every epoch different.
+        let g = RandomGenerator(seed: 5)
+        let images = Tensor.rand([48, 1, 4, 4], generator: g)
+        let labels = Tensor((0..<48).map { $0 % 2 })
+        let data = TensorDataset(inputs: images + Tensor((0..<48).map { Float($0 % 2) }, shape: [48, 1, 1, 1]), targets: labels)
+        func run(epochs: Int, resumeFrom: URL?, saveTo: URL?) throws -> [Float] {
+            let model = Sequential { Flatten(); Linear(9, 2, generator: RandomGenerator(seed: 1)) }
+            let trainer = Trainer(model, Adam(model.parameters(), learningRate: 0.05), loss: .crossEntropy)
+            if let resumeFrom { try trainer.resume(from: resumeFrom) }
+            let augment = Compose(RandomCrop(size: 3, padding: 0, seed: 7), RandomHorizontalFlip(seed: 8))
+            try trainer.fit(data, epochs: epochs, batchSize: 16, seed: 3, transform: augment,
+                            callbacks: saveTo.map { [Checkpointer(directory: $0)] } ?? [])
+            return model.parameters().flatMap(\.scalars)
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-augment-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let straight = try run(epochs: 4, resumeFrom: nil, saveTo: nil)
+        _ = try run(epochs: 2, resumeFrom: nil, saveTo: directory)
+        let resumed = try run(epochs: 4, resumeFrom: directory.appendingPathComponent("checkpoint.safetensors"), saveTo: nil)
+        #expect(resumed == straight)
+        let archive = try SafetensorsArchive(contentsOf: directory.appendingPathComponent("checkpoint.safetensors"))
+        #expect(archive.metadata["rng.transform.0.crop"] != nil && archive.metadata["rng.transform.1.flip"] != nil)
+    }
 }
