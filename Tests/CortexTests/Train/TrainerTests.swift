@@ -111,11 +111,13 @@ struct TrainerTests {
     }
 
     @Test func resumingAfterSIGKILLReachesTheUninterruptedWeights() async throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-kill-resume")
+        // Named after this test process, which the child knows as its parent: two test runs at once
+        // (a developer's and CI's) must not share the directory.
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-kill-resume-\(getpid())")
         try? FileManager.default.removeItem(at: base)
         // The child process trains with checkpoints and kills itself with SIGKILL in epoch 3.
         await #expect(processExitsWith: .signal(SIGKILL)) {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-kill-resume")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-kill-resume-\(getppid())")
             _ = try checkpointedRun(directory: directory, epochs: 5, resume: false, killAt: (epoch: 3, batch: 7))
         }
         let interrupted = try checkpointedRun(directory: base, epochs: 5, resume: true)
