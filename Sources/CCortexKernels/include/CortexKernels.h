@@ -82,6 +82,23 @@ void ck_im2col(const float *img, float *col, long channels, long height, long wi
 void ck_col2im(const float *col, float *img, long channels, long height, long width,
                long kh, long kw, long ph, long pw, long sh, long sw, long dh, long dw);
 
+// ---- Optimiser updates (in place, one fused pass) ----
+
+/// One Adam/AdamW step over n parameters, as torch.optim.Adam(W):
+///   decoupled: p *= shrink (1 - lr*wd); else g += weight_decay * p;
+///   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  vmax = max(vmax, v) when vmax is not NULL (AMSGrad);
+///   p -= step_size * m / (sqrt(vmax or v) / correction2 + eps).
+/// p, g, m, v (and vmax) must not overlap.
+void ck_adam_update(float *p, const float *g, float *m, float *v, float *vmax, long n, float step_size,
+                    float beta1, float beta2, float correction2, float eps, float weight_decay, float shrink,
+                    int decoupled);
+
+/// One SGD step over n parameters, as torch.optim.SGD: d = g + weight_decay * p; without a momentum
+/// buffer (b == NULL) p -= lr * d; else b = d on the first step, b = momentum * b + (1 - dampening) * d
+/// after, and p -= lr * (nesterov ? d + momentum * b : b). p, g and b must not overlap.
+void ck_sgd_update(float *p, const float *g, float *b, long n, float lr, float weight_decay, float momentum,
+                   float dampening, int first, int nesterov);
+
 #ifdef __cplusplus
 }
 #endif

@@ -37,18 +37,9 @@ public class Adam: Optimizer, @unchecked Sendable {
         let stepSize = Float(Double(lr) / (1 - pow(Double(b1), Double(t))))
         let correction2 = Float((1 - pow(Double(b2), Double(t))).squareRoot())
         let shrink = 1 - lr * wd
-        for i in 0..<count {
-            var grad = g[i]
-            if decoupled { p[i] *= shrink } else { grad += wd * p[i] }
-            m[i] = b1 * m[i] + (1 - b1) * grad
-            v[i] = b2 * v[i] + (1 - b2) * grad * grad
-            var second = v[i]
-            if amsgrad {
-                vMax[i] = max(vMax[i], v[i])
-                second = vMax[i]
-            }
-            p[i] -= stepSize * m[i] / (second.squareRoot() / correction2 + eps)
-        }
+        OptimizerKernels.adam(parameter: p, gradient: g, firstMoment: m, secondMoment: v, maxSecondMoment: amsgrad ? vMax : nil,
+                              count: count, stepSize: stepSize, beta1: b1, beta2: b2, correction2: correction2, eps: eps,
+                              weightDecay: wd, shrink: shrink, decoupled: decoupled)
     }
 }
 

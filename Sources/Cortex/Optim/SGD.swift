@@ -18,17 +18,10 @@ public final class SGD: Optimizer, @unchecked Sendable {
     }
 
     public override func update(index: Int, parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count: Int) {
-        let lr = learningRate, wd = weightDecay, mu = momentum, damp = 1 - dampening
-        if mu == 0 {
-            for i in 0..<count { p[i] -= lr * (g[i] + wd * p[i]) }
-            return
-        }
-        let first = state[index]["momentum_buffer"] == nil
-        let b = buffer(index, "momentum_buffer")
-        for i in 0..<count {
-            let d = g[i] + wd * p[i]
-            b[i] = first ? d : mu * b[i] + damp * d
-            p[i] -= lr * (nesterov ? d + mu * b[i] : b[i])
-        }
+        let first = momentum != 0 && state[index]["momentum_buffer"] == nil
+        let b = momentum == 0 ? nil : buffer(index, "momentum_buffer")
+        OptimizerKernels.sgd(parameter: p, gradient: g, momentumBuffer: b, count: count, learningRate: learningRate,
+                             weightDecay: weightDecay, momentum: momentum, dampening: dampening, firstStep: first,
+                             nesterov: nesterov)
     }
 }
