@@ -98,15 +98,19 @@ public func avgPool2d(_ input: Tensor, kernelSize: [Int], stride: [Int]? = nil, 
     }
     let x = input.contiguousStorage()
     let out = Tensor(uninitialized: Array(input.shape.dropLast(2)) + [geo.outH, geo.outW])
+    // Planes (image × channel) are independent in both directions, so they are split over the cores.
+    let planeGrain = max(1, Parallel.elementwiseGrain / (geo.height * geo.width))
     withFloats(x, out) { px, po in
-        for p in 0..<geo.planes {
-            let plane = px + p * geo.height * geo.width
-            for oy in 0..<geo.outH {
-                for ox in 0..<geo.outW {
-                    let w = window(oy, ox)
-                    var total: Float = 0
-                    for y in w.ya..<max(w.yb, w.ya) { for xx in w.xa..<max(w.xb, w.xa) { total += plane[y * geo.width + xx] } }
-                    po[(p * geo.outH + oy) * geo.outW + ox] = total / w.divisor
+        Parallel.forRange(geo.planes, grain: planeGrain) { planes in
+            for p in planes {
+                let plane = px + p * geo.height * geo.width
+                for oy in 0..<geo.outH {
+                    for ox in 0..<geo.outW {
+                        let w = window(oy, ox)
+                        var total: Float = 0
+                        for y in w.ya..<max(w.yb, w.ya) { for xx in w.xa..<max(w.xb, w.xa) { total += plane[y * geo.width + xx] } }
+                        po[(p * geo.outH + oy) * geo.outW + ox] = total / w.divisor
+                    }
                 }
             }
         }
@@ -115,13 +119,15 @@ public func avgPool2d(_ input: Tensor, kernelSize: [Int], stride: [Int]? = nil, 
     return out.recordingGrad("avg_pool2d", inputs: [input]) { g in
         let gc = g.contiguousStorage(), dx = Tensor.zeros(inputShape)
         withFloats(gc, dx) { pg, pd in
-            for p in 0..<geo.planes {
-                let plane = pd + p * geo.height * geo.width
-                for oy in 0..<geo.outH {
-                    for ox in 0..<geo.outW {
-                        let w = window(oy, ox)
-                        let share = pg[(p * geo.outH + oy) * geo.outW + ox] / w.divisor
-                        for y in w.ya..<max(w.yb, w.ya) { for xx in w.xa..<max(w.xb, w.xa) { plane[y * geo.width + xx] += share } }
+            Parallel.forRange(geo.planes, grain: planeGrain) { planes in
+                for p in planes {
+                    let plane = pd + p * geo.height * geo.width
+                    for oy in 0..<geo.outH {
+                        for ox in 0..<geo.outW {
+                            let w = window(oy, ox)
+                            let share = pg[(p * geo.outH + oy) * geo.outW + ox] / w.divisor
+                            for y in w.ya..<max(w.yb, w.ya) { for xx in w.xa..<max(w.xb, w.xa) { plane[y * geo.width + xx] += share } }
+                        }
                     }
                 }
             }

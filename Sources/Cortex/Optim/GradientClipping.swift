@@ -10,14 +10,16 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float, normType: Float
     require(normType > 0, "clip_grad_norm: norm type must be positive, got \(normType)")
     let grads = parameters.compactMap(\.grad)
     if grads.isEmpty { return 0 }
-    var total = 0.0
-    for g in grads {
-        for v in g.scalars {
-            let a = Double(abs(v))
-            total = normType.isInfinite ? max(total, a) : total + pow(a, Double(normType))
+    // Per-tensor norms with tensor reductions (pairwise sums, split over the cores), combined in Double.
+    let norm: Float = noGrad {
+        if normType.isInfinite { return grads.map { $0.abs().amax().item() }.max() ?? 0 }
+        let total = grads.reduce(0.0) { sum, g in
+            let magnitudes = g.abs()
+            let powered = normType == 2 ? magnitudes * magnitudes : normType == 1 ? magnitudes : magnitudes.pow(normType)
+            return sum + Double(powered.sum().item())
         }
+        return Float(pow(total, 1 / Double(normType)))
     }
-    let norm = Float(normType.isInfinite ? total : pow(total, 1 / Double(normType)))
     let scale = maxNorm / (norm + 1e-6)
     if scale < 1 {
         noGrad { for g in grads { g.assign(g * scale) } }

@@ -1,9 +1,36 @@
 // Behaviour that parity fixtures and finite differences do not pin down: conventions at the edges.
+import Foundation
 import Testing
 @testable import Cortex
 
 @Suite("Op behaviour")
 struct OpBehaviourTests {
+    @Test func averagePoolingSplitOverCoresMatchesBlockMeans() {
+        // 256 planes of 32×32: enough for the planes to be split over threads.
+        let x = Tensor.randn([8, 32, 32, 32], generator: RandomGenerator(seed: 4)).requiringGrad()
+        let pooled = avgPool2d(x, kernelSize: [2])
+        let blocks = x.detach().reshaped([8, 32, 16, 2, 16, 2]).mean(dims: [3, 5])
+        #expect(pooled.shape == [8, 32, 16, 16])
+        #expect(zip(pooled.scalars, blocks.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
+        pooled.sum().backward()
+        #expect(x.grad!.scalars.allSatisfy { $0 == 0.25 })
+    }
+
+    @Test func gradientNormsOfEveryKindMatchADirectSum() {
+        let g = RandomGenerator(seed: 9)
+        let parameters = [Tensor.randn([300, 70], generator: g), Tensor.randn([70], generator: g)].map { $0.requiringGrad() }
+        for p in parameters { p.grad = Tensor.randn(p.shape, generator: g) }
+        let values = parameters.flatMap { $0.grad!.scalars.map { Double(abs($0)) } }
+        for normType: Float in [1, 2, 3, .infinity] {
+            let expected = normType.isInfinite ? values.max()! : pow(values.reduce(0) { $0 + pow($1, Double(normType)) }, 1 / Double(normType))
+            let norm = clipGradNorm(parameters, maxNorm: 1e9, normType: normType)
+            #expect(abs(Double(norm) - expected) / expected < 1e-5, "norm \(normType): \(norm) vs \(expected)")
+        }
+        let before = parameters[0].grad!.scalars
+        let norm = clipGradNorm(parameters, maxNorm: 1)
+        #expect(zip(parameters[0].grad!.scalars, before).allSatisfy { abs($0 - $1 / (norm + 1e-6)) < 1e-6 })
+    }
+
     @Test func embeddingPaddingRowGetsNoGradient() {
         let weight = Tensor.randn([4, 2], generator: RandomGenerator(seed: 1)).requiringGrad()
         embedding(Tensor([0, 2, 0, 3]), weight: weight, paddingIndex: 0).sum().backward()
