@@ -19,22 +19,25 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
         let s = buffer(index, "square_avg")
         let a = centered ? buffer(index, "grad_avg") : s
         let b = momentum > 0 ? buffer(index, "momentum_buffer") : s
-        let lr = learningRate, alpha = alpha, eps = eps, wd = weightDecay, mu = momentum
-        for i in 0..<count {
-            let grad = g[i] + wd * p[i]
-            s[i] = alpha * s[i] + (1 - alpha) * grad * grad
-            var denominator: Float
-            if centered {
-                a[i] = alpha * a[i] + (1 - alpha) * grad
-                denominator = (s[i] - a[i] * a[i]).squareRoot() + eps
-            } else {
-                denominator = s[i].squareRoot() + eps
-            }
-            if mu > 0 {
-                b[i] = mu * b[i] + grad / denominator
-                p[i] -= lr * b[i]
-            } else {
-                p[i] -= lr * grad / denominator
+        let lr = learningRate, alpha = alpha, eps = eps, wd = weightDecay, mu = momentum, centered = centered
+        // Memory-bound: chunks of a large parameter go to both cores.
+        Parallel.forRange(count, grain: OptimizerKernels.grain) { range in
+            for i in range {
+                let grad = g[i] + wd * p[i]
+                s[i] = alpha * s[i] + (1 - alpha) * grad * grad
+                var denominator: Float
+                if centered {
+                    a[i] = alpha * a[i] + (1 - alpha) * grad
+                    denominator = (s[i] - a[i] * a[i]).squareRoot() + eps
+                } else {
+                    denominator = s[i].squareRoot() + eps
+                }
+                if mu > 0 {
+                    b[i] = mu * b[i] + grad / denominator
+                    p[i] -= lr * b[i]
+                } else {
+                    p[i] -= lr * grad / denominator
+                }
             }
         }
     }
@@ -58,10 +61,12 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
         let sum = buffer(index, "sum", initial: initialAccumulatorValue)
         let clr = learningRate / (1 + Float(t - 1) * learningRateDecay)
         let wd = weightDecay, eps = eps
-        for i in 0..<count {
-            let grad = g[i] + wd * p[i]
-            sum[i] += grad * grad
-            p[i] -= clr * grad / (sum[i].squareRoot() + eps)
+        Parallel.forRange(count, grain: OptimizerKernels.grain) { range in
+            for i in range {
+                let grad = g[i] + wd * p[i]
+                sum[i] += grad * grad
+                p[i] -= clr * grad / (sum[i].squareRoot() + eps)
+            }
         }
     }
 }

@@ -22,6 +22,39 @@ private func fit(_ make: ([Tensor]) -> Optimizer, steps: Int = 200) -> Float {
 
 @Suite("Optimizers")
 struct OptimizerTests {
+    /// Updates are element-wise, so a large parameter split over threads must end where the same
+    /// optimiser leaves a small parameter holding some of its elements (one chunk, no split).
+    @Test(arguments: ["adam", "amsgrad", "adamw", "sgd", "nesterov", "rmsprop", "centered", "adagrad"])
+    func chunkedUpdatesEqualUnsplitOnes(kind: String) {
+        func make(_ p: [Tensor]) -> Optimizer {
+            switch kind {
+            case "adam": Adam(p, learningRate: 0.01, weightDecay: 0.1)
+            case "amsgrad": Adam(p, learningRate: 0.01, amsgrad: true)
+            case "adamw": AdamW(p, learningRate: 0.01)
+            case "sgd": SGD(p, learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01)
+            case "nesterov": SGD(p, learningRate: 0.1, momentum: 0.9, nesterov: true)
+            case "rmsprop": RMSprop(p, learningRate: 0.01, momentum: 0.5)
+            case "centered": RMSprop(p, learningRate: 0.01, centered: true)
+            default: Adagrad(p, learningRate: 0.1, learningRateDecay: 0.01)
+            }
+        }
+        let n = 300_007, picked = [0, 1, 32_767, 32_768, 150_000, n - 2, n - 1]
+        let g = RandomGenerator(seed: 11)
+        let start = Tensor.randn([n], generator: g)
+        let grads = (0..<3).map { _ in Tensor.randn([n], generator: g) }
+        let big = start.detach().contiguous().copied().requiringGrad()
+        let small = Tensor(picked.map { start.scalars[$0] }).requiringGrad()
+        let (bigOptimizer, smallOptimizer) = (make([big]), make([small]))
+        for grad in grads {
+            big.grad = grad
+            small.grad = Tensor(picked.map { grad.scalars[$0] })
+            bigOptimizer.step()
+            smallOptimizer.step()
+        }
+        let values = big.scalars
+        #expect(picked.map { values[$0] } == small.scalars)
+    }
+
     @Test func everyOptimizerReducesTheLoss() {
         let start = fit({ SGD($0, learningRate: 0) }, steps: 1)
         let optimizers: [(String, ([Tensor]) -> Optimizer)] = [
