@@ -6,7 +6,7 @@ import Foundation
 /// Reads and writes NumPy `.npy` files.
 ///
 /// Element types map onto Cortex dtypes as: `f4` → float32, `f8` → float32 (rounded: float32 is the compute
-/// type), `f2` → float16, `i8` → int64, `i4`/`i2`/`i1` → int32, `u1` → uint8, `b1` → bool, little- or
+/// type), `f2` → float16, `i8` → int64, `i4`/`i2` → int32, `i1` → int8, `u1` → uint8, `b1` → bool, little- or
 /// big-endian (`<`, `>`, `=`, `|`). A Fortran-ordered array is transposed into Cortex's row-major layout,
 /// keeping its shape. Malformed headers and truncated or over-long data throw a `DataError` with the path.
 public enum NPY {
@@ -82,9 +82,6 @@ public enum NPY {
         case ("f", 8):
             let d = out.assumingMemoryBound(to: Float.self)
             for i in 0..<count { d[i] = Float(Double(bitPattern: load(UInt64.self, i))) }
-        case ("i", 1):
-            let d = out.assumingMemoryBound(to: Int32.self)
-            for i in 0..<count { d[i] = Int32(Int8(bitPattern: load(UInt8.self, i))) }
         case ("i", 2):
             let d = out.assumingMemoryBound(to: Int32.self)
             for i in 0..<count { d[i] = Int32(Int16(bitPattern: load(UInt16.self, i))) }
@@ -118,6 +115,7 @@ public enum NPY {
         case .int64: descr = order + "i8"
         case .int32: descr = order + "i4"
         case .uint8: descr = "|u1"
+        case .int8: descr = "|i1"
         case .bool: descr = "|b1"
         case .bfloat16: fatalError("unreachable: bfloat16 was converted above")
         }

@@ -40,7 +40,7 @@ struct NPYHeader {
             throw parser.fail("unsupported dtype '\(descr)' (\(supported))")
         }
         let code = String(descr.dropFirst())
-        let types: [String: DType] = ["f2": .float16, "f4": .float32, "f8": .float32, "i1": .int32, "i2": .int32,
+        let types: [String: DType] = ["f2": .float16, "f4": .float32, "f8": .float32, "i1": .int8, "i2": .int32,
                                       "i4": .int32, "i8": .int64, "u1": .uint8, "b1": .bool]
         guard let dtype = types[code] else { throw parser.fail("unsupported dtype '\(descr)' (\(supported))") }
         kind = code.first!

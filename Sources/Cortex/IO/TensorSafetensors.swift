@@ -12,14 +12,15 @@ extension DType {
         case .int64: .I64
         case .int32: .I32
         case .uint8: .U8
+        case .int8: .I8
         case .bool: .BOOL
         }
     }
 }
 
 extension SafetensorsArchive {
-    /// The tensor stored under `name`, copied into Cortex memory. F64 loads as float32 and I8/I16
-    /// as int32 (Cortex has no such compute types).
+    /// The tensor stored under `name`, copied into Cortex memory. F64 loads as float32 and I16 as int32
+    /// (Cortex has no such types).
     public func tensor(_ name: String) throws -> Tensor {
         guard let entry = entries[name] else {
             throw SafetensorsError("no tensor named '\(name)' (the file has \(entries.count) tensors)")
@@ -28,7 +29,7 @@ extension SafetensorsArchive {
             let n = entry.elementCount
             func load<T>(_ type: T.Type, _ i: Int) -> T { bytes.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self) }
             switch entry.dtype {
-            case .F32, .F16, .BF16, .I64, .I32, .U8, .BOOL:
+            case .F32, .F16, .BF16, .I64, .I32, .U8, .I8, .BOOL:
                 let dtype: DType = switch entry.dtype {
                 case .F32: .float32
                 case .F16: .float16
@@ -36,6 +37,7 @@ extension SafetensorsArchive {
                 case .I64: .int64
                 case .I32: .int32
                 case .U8: .uint8
+                case .I8: .int8
                 default: .bool
                 }
                 let t = Tensor(uninitialized: entry.shape, dtype: dtype)
@@ -45,8 +47,6 @@ extension SafetensorsArchive {
                 return Tensor((0..<n).map { Float(load(Double.self, $0)) }, shape: entry.shape)
             case .I16:
                 return Tensor((0..<n).map { Int(load(Int16.self, $0)) }, shape: entry.shape, dtype: .int32)
-            case .I8:
-                return Tensor((0..<n).map { Int(load(Int8.self, $0)) }, shape: entry.shape, dtype: .int32)
             }
         }
     }

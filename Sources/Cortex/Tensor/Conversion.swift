@@ -31,6 +31,7 @@ extension Tensor {
                 case .int64: dst.assumingMemoryBound(to: Int64.self).update(from: values, count: n)
                 case .int32: for i in 0..<n { dst.storeBytes(of: Int32(truncatingIfNeeded: values[i]), toByteOffset: 4 * i, as: Int32.self) }
                 case .uint8: for i in 0..<n { dst.storeBytes(of: UInt8(truncatingIfNeeded: values[i]), toByteOffset: i, as: UInt8.self) }
+                case .int8: for i in 0..<n { dst.storeBytes(of: Int8(truncatingIfNeeded: values[i]), toByteOffset: i, as: Int8.self) }
                 case .bool: for i in 0..<n { dst.storeBytes(of: UInt8(values[i] != 0 ? 1 : 0), toByteOffset: i, as: UInt8.self) }
                 default: break
                 }
@@ -44,6 +45,7 @@ extension Tensor {
             case .int64: for i in 0..<n { dst.storeBytes(of: Int64(exactly: values[i].rounded(.towardZero)) ?? 0, toByteOffset: 8 * i, as: Int64.self) }
             case .int32: for i in 0..<n { dst.storeBytes(of: Int32(exactly: values[i].rounded(.towardZero)) ?? 0, toByteOffset: 4 * i, as: Int32.self) }
             case .uint8: for i in 0..<n { dst.storeBytes(of: UInt8(truncatingIfNeeded: Int(exactly: values[i].rounded(.towardZero)) ?? 0), toByteOffset: i, as: UInt8.self) }
+            case .int8: for i in 0..<n { dst.storeBytes(of: Int8(truncatingIfNeeded: Int(exactly: values[i].rounded(.towardZero)) ?? 0), toByteOffset: i, as: Int8.self) }
             case .bool: for i in 0..<n { dst.storeBytes(of: values[i] != 0 ? 1 : 0, toByteOffset: i, as: UInt8.self) }
             }
         }
@@ -63,6 +65,7 @@ extension Tensor {
             switch dtype {
             case .int64: return Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Int64.self), count: n))
             case .int32: return (0..<n).map { Int64(p.load(fromByteOffset: 4 * $0, as: Int32.self)) }
+            case .int8: return (0..<n).map { Int64(p.load(fromByteOffset: $0, as: Int8.self)) }
             default: return (0..<n).map { Int64(p.load(fromByteOffset: $0, as: UInt8.self)) }
             }
         }

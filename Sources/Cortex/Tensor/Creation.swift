@@ -14,7 +14,7 @@ extension Tensor {
     /// A 0-dimensional float32 tensor.
     public convenience init(_ value: Float) { self.init([value], shape: []) }
 
-    /// An integer tensor (int64 by default, or int32/uint8) holding `values` in `shape`.
+    /// An integer tensor (int64 by default, or int32/uint8/int8) holding `values` in `shape`.
     public convenience init(_ values: [Int], shape: [Int]? = nil, dtype: DType = .int64) {
         let shape = shape ?? [values.count]
         require(shape.reduce(1, *) == values.count, "Tensor: \(values.count) values do not fill shape \(shape)")
@@ -25,6 +25,7 @@ extension Tensor {
         case .int64: for (i, v) in values.enumerated() { p.storeBytes(of: Int64(v), toByteOffset: i * 8, as: Int64.self) }
         case .int32: for (i, v) in values.enumerated() { p.storeBytes(of: Int32(v), toByteOffset: i * 4, as: Int32.self) }
         case .uint8: for (i, v) in values.enumerated() { p.storeBytes(of: UInt8(v), toByteOffset: i, as: UInt8.self) }
+        case .int8: for (i, v) in values.enumerated() { p.storeBytes(of: Int8(v), toByteOffset: i, as: Int8.self) }
         default: for (i, v) in values.enumerated() { p.storeBytes(of: Float(v), toByteOffset: i * 4, as: Float.self) }
         }
     }
@@ -47,6 +48,7 @@ extension Tensor {
         case .int64: t.rawPointer.assumingMemoryBound(to: Int64.self).update(repeating: Int64(value), count: n)
         case .int32: t.rawPointer.assumingMemoryBound(to: Int32.self).update(repeating: Int32(value), count: n)
         case .uint8: t.rawPointer.assumingMemoryBound(to: UInt8.self).update(repeating: UInt8(value), count: n)
+        case .int8: t.rawPointer.assumingMemoryBound(to: Int8.self).update(repeating: Int8(value), count: n)
         case .bool: t.rawPointer.assumingMemoryBound(to: UInt8.self).update(repeating: value != 0 ? 1 : 0, count: n)
         case .float16: t.rawPointer.assumingMemoryBound(to: UInt16.self).update(repeating: Float16(value).bitPattern, count: n)
         case .bfloat16: t.rawPointer.assumingMemoryBound(to: UInt16.self).update(repeating: BFloat16Bits.from(value), count: n)
@@ -107,6 +109,7 @@ extension Tensor {
             case .int64: return (0..<n).map { Float(p.load(fromByteOffset: $0 * 8, as: Int64.self)) }
             case .int32: return (0..<n).map { Float(p.load(fromByteOffset: $0 * 4, as: Int32.self)) }
             case .uint8, .bool: return (0..<n).map { Float(p.load(fromByteOffset: $0, as: UInt8.self)) }
+            case .int8: return (0..<n).map { Float(p.load(fromByteOffset: $0, as: Int8.self)) }
             case .float16: return (0..<n).map { Float(Float16(bitPattern: p.load(fromByteOffset: $0 * 2, as: UInt16.self))) }
             case .bfloat16: return (0..<n).map { BFloat16Bits.toFloat(p.load(fromByteOffset: $0 * 2, as: UInt16.self)) }
             }

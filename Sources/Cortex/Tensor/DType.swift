@@ -1,8 +1,8 @@
 // Element types a tensor can hold. Float32 is the compute type; integers carry labels and indices,
-// Bool carries masks, Float16/BFloat16 exist for storage and weight import.
+// Bool carries masks, Float16/BFloat16 and Int8 exist for storage, weight import and quantisation.
 
 public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
-    case float32, float16, bfloat16, int64, int32, uint8, bool
+    case float32, float16, bfloat16, int64, int32, uint8, int8, bool
 
     /// Bytes per element.
     public var byteSize: Int {
@@ -10,12 +10,12 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
         case .float32, .int32: 4
         case .float16, .bfloat16: 2
         case .int64: 8
-        case .uint8, .bool: 1
+        case .uint8, .int8, .bool: 1
         }
     }
 
     public var isFloatingPoint: Bool { self == .float32 || self == .float16 || self == .bfloat16 }
-    public var isInteger: Bool { self == .int64 || self == .int32 || self == .uint8 }
+    public var isInteger: Bool { self == .int64 || self == .int32 || self == .uint8 || self == .int8 }
     public var description: String { rawValue }
 }
 

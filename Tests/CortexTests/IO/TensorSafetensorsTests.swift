@@ -10,6 +10,7 @@ struct TensorSafetensorsTests {
         let tensors: [String: Tensor] = [
             "f32": base, "f16": base.to(.float16), "bf16": base.to(.bfloat16),
             "i64": Tensor([1, -2, 3]), "i32": Tensor([4, 5], dtype: .int32), "u8": Tensor([0, 255], dtype: .uint8),
+            "i8": Tensor([-128, 0, 127], dtype: .int8),
             "bool": Tensor([true, false, true]), "scalar": Tensor(3.25), "transposed": base.T,
         ]
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-\(UUID().uuidString).safetensors")

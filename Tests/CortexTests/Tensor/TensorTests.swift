@@ -4,6 +4,15 @@ import Testing
 
 @Suite("Tensor")
 struct TensorTests {
+    @Test func int8StoresSmallIntegersInOneByte() {
+        let t = Tensor([-128, -1, 0, 127], dtype: .int8)
+        #expect(t.dtype.byteSize == 1 && t.dtype.isInteger && t.integers == [-128, -1, 0, 127])
+        #expect(t.to(.float32).scalars == [-128, -1, 0, 127] && t.to(.int64).integers == [-128, -1, 0, 127])
+        #expect(Tensor([1.9, -2.7, 300] as [Float]).to(.int8).integers == [1, -2, 44])   // truncates, wraps as int8
+        #expect(Tensor.full([2], -3, dtype: .int8).integers == [-3, -3])
+        #expect(Tensor([-5, 6], dtype: .int8).to(.uint8).integers == [251, 6])
+    }
+
     @Test func creationFromArraysAndFills() {
         let t = Tensor([1, 2, 3, 4, 5, 6] as [Float], shape: [2, 3])
         #expect(t.shape == [2, 3] && t.dtype == .float32 && t.count == 6 && t.rank == 2)
