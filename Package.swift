@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 // Cortex: a deep-learning framework in Swift. The stack, bottom to top:
 // CBLAS / CCortexKernels (C) -> CortexEngine (buffers, BLAS, SIMD kernels) -> Cortex (tensors,
-// autograd, ops, nn, optim, data, metrics, train, io) -> CortexModels (ready architectures)
-// -> CortexCLI (the `cortex` command). Each target imports only the ones below it.
+// autograd, ops, nn, optim, data, metrics, train, io) -> CortexModels (ready architectures) and
+// CortexReport (HTML reports) -> CortexCLI (the `cortex` command). Each target imports only the ones
+// below it.
 import PackageDescription
 
 let package = Package(
@@ -10,6 +11,7 @@ let package = Package(
     products: [
         .library(name: "Cortex", targets: ["Cortex"]),
         .library(name: "CortexModels", targets: ["CortexModels"]),
+        .library(name: "CortexReport", targets: ["CortexReport"]),
         .executable(name: "cortex", targets: ["CortexCLI"]),
     ],
     dependencies: [
@@ -33,19 +35,22 @@ let package = Package(
         ),
         .target(name: "CortexEngine", dependencies: ["CBLAS", "CCortexKernels"]),
         .target(name: "Cortex", dependencies: ["CortexEngine", "CZlib"]),
+        // Self-contained HTML reports of a run (curves, confusion matrix, ROC, sample images as PNG), kept
+        // out of the core so a model served from `import Cortex` carries no report code.
+        .target(name: "CortexReport", dependencies: ["Cortex", "CZlib"]),
         // Ready architectures built from Cortex layers (MLP, CNNs) and the text layer spec.
         .target(name: "CortexModels", dependencies: ["Cortex"]),
         // The `cortex` command. Its module is CortexCLI so it never collides with `Cortex` on
         // case-insensitive file systems.
         .executableTarget(
             name: "CortexCLI",
-            dependencies: ["Cortex", "CortexModels", "CortexEngine",
+            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexEngine",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             resources: [.copy("Resources/fashion-mnist-subset")]
         ),
         .testTarget(
             name: "CortexTests",
-            dependencies: ["Cortex", "CortexModels", "CortexEngine", "CZlib"],
+            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexEngine", "CZlib"],
             exclude: ["Resources"]
         ),
     ],

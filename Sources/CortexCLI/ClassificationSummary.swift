@@ -1,6 +1,7 @@
 // The evaluation a classifier's user reads: per-class precision/recall/F1, the confusion matrix and
 // accuracy, computed with the scikit-learn-exact metrics.
 import Cortex
+import CortexReport
 import Foundation
 
 struct ClassificationSummary {

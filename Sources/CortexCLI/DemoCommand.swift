@@ -3,6 +3,7 @@
 import ArgumentParser
 import Cortex
 import CortexModels
+import CortexReport
 import Foundation
 
 struct DemoCommand: ParsableCommand {

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Cortex
 import CortexModels
+import CortexReport
 import Foundation
 
 struct TrainCommand: ParsableCommand {

@@ -8,6 +8,7 @@ import FoundationXML
 #endif
 import Testing
 @testable import Cortex
+@testable import CortexReport
 
 /// A classification history with plausible curves; `validation: false` leaves validation out.
 private func reportHistory(epochs: Int, validation: Bool = true) -> History {

@@ -1,4 +1,5 @@
 // The report's sections, each an HTML fragment, empty when the report has no data for it.
+import Cortex
 import Foundation
 
 extension RunReport {

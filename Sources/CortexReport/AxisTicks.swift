@@ -1,4 +1,5 @@
 // Round tick values for chart axes ("nice numbers"), and their labels.
+import Cortex
 import Foundation
 
 /// The ticks of one chart axis: multiples of a round step (1, 2 or 5 times a power of ten) from a

@@ -1,5 +1,6 @@
 // The run report: what a training run produced (curves, confusion matrix, per-class scores, ROC
 // curves, sample predictions), assembled into one self-contained HTML file to read or share.
+import Cortex
 import Foundation
 
 /// A report on one training run, rendered as a single HTML file with inline CSS and SVG, no

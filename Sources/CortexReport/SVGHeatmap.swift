@@ -1,5 +1,6 @@
 // The confusion matrix as an inline-SVG heat map: a cell per (true, predicted) pair with its count,
 // class names on both axes.
+import Cortex
 import Foundation
 
 /// A confusion matrix drawn as a heat map. Rows are true classes, columns predicted classes.

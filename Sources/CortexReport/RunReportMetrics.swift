@@ -1,5 +1,6 @@
 // Building report rows straight from the evaluation toolkit's results (Sources/Cortex/Metrics), so
 // a report is filled with what the metrics computed rather than re-derived numbers.
+import Cortex
 
 extension ReportClassScores {
     /// The row of one class of `perClassPrecisionRecallF1` or a `ClassificationReport`, under `name`.

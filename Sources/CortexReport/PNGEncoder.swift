@@ -1,5 +1,6 @@
 // A minimal PNG encoder for the report's sample images: 8-bit grayscale or RGB, compressed and
 // checksummed by the system zlib that Cortex already links for its gzip and zip readers.
+import Cortex
 import CZlib
 import Foundation
 

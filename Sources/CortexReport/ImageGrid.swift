@@ -1,5 +1,6 @@
 // The grid of sample test images with predicted and true labels; images are embedded as PNG
 // data URLs, which are a fraction of the size of one SVG rectangle per pixel.
+import Cortex
 import Foundation
 
 extension ReportImage {

@@ -1,5 +1,6 @@
 // Line charts as inline SVG: training curves per epoch and ROC curves, with axes, round ticks,
 // gridlines and a legend, and nothing a browser must run.
+import Cortex
 import Foundation
 
 /// One named line on a chart. Points with a non-finite coordinate are gaps: the line breaks there

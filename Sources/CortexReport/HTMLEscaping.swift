@@ -1,5 +1,6 @@
 // Escaping of user text (titles, class names, summary values) for the report's HTML and inline SVG,
 // and the small text and number helpers its markup is written with.
+import Cortex
 import Foundation
 
 extension String {
