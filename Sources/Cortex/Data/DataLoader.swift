@@ -48,9 +48,27 @@ public final class DataLoader: Sequence, @unchecked Sendable {
         return order
     }
 
-    public func makeIterator() -> Iterator { Iterator(self, order: nextOrder()) }
+    /// One pass as (input, target) pairs.
+    public func makeIterator() -> Iterator { Iterator(batches: BatchIterator(self, order: nextOrder())) }
+
+    /// One pass as named batches (`Dataset.namedBatch(at:)`), for training steps.
+    public var namedBatches: NamedBatches { NamedBatches(loader: self) }
 
     public struct Iterator: IteratorProtocol {
+        var batches: BatchIterator
+
+        public mutating func next() -> (input: Tensor, target: Tensor)? {
+            batches.next().map { ($0.input, $0.target) }
+        }
+    }
+
+    /// A pass over named batches; each `makeIterator()` draws a new order, as iterating the loader does.
+    public struct NamedBatches: Sequence {
+        let loader: DataLoader
+        public func makeIterator() -> BatchIterator { BatchIterator(loader, order: loader.nextOrder()) }
+    }
+
+    public struct BatchIterator: IteratorProtocol {
         let loader: DataLoader
         let batches: [[Int]]
         var position = 0
@@ -67,7 +85,7 @@ public final class DataLoader: Sequence, @unchecked Sendable {
             if loader.prefetch, !batches.isEmpty { pending = PendingBatch(loader, batches[0]) }
         }
 
-        public mutating func next() -> (input: Tensor, target: Tensor)? {
+        public mutating func next() -> Batch? {
             guard position < batches.count else { return nil }
             let current = pending?.wait() ?? loader.load(batches[position])
             position += 1
@@ -76,17 +94,17 @@ public final class DataLoader: Sequence, @unchecked Sendable {
         }
     }
 
-    func load(_ indices: [Int]) -> (input: Tensor, target: Tensor) {
-        var (x, y) = dataset.batch(at: indices)
-        if let transform { x = noGrad { transform(x) } }
-        return (x, y)
+    func load(_ indices: [Int]) -> Batch {
+        var batch = dataset.namedBatch(at: indices)
+        if let transform, let input = batch.tensors["input"] { batch.tensors["input"] = noGrad { transform(input) } }
+        return batch
     }
 }
 
 /// A batch being gathered on a background queue; `wait()` returns it once ready.
 final class PendingBatch: @unchecked Sendable {
     private let group = DispatchGroup()
-    private var result: (input: Tensor, target: Tensor)?
+    private var result: Batch?
 
     init(_ loader: DataLoader, _ indices: [Int]) {
         group.enter()
@@ -96,7 +114,7 @@ final class PendingBatch: @unchecked Sendable {
         }
     }
 
-    func wait() -> (input: Tensor, target: Tensor) {
+    func wait() -> Batch {
         group.wait()
         return result!
     }

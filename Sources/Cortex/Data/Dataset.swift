@@ -11,9 +11,17 @@ public protocol Dataset: Sendable {
     func example(at index: Int) -> (input: Tensor, target: Tensor)
     /// The examples at `indices`, stacked along a new leading batch axis.
     func batch(at indices: [Int]) -> (input: Tensor, target: Tensor)
+    /// The examples at `indices` as named tensors, for training steps that want more than an input and a
+    /// target. The default names `batch(at:)`'s pair "input" and "target".
+    func namedBatch(at indices: [Int]) -> Batch
 }
 
 extension Dataset {
+    public func namedBatch(at indices: [Int]) -> Batch {
+        let (input, target) = batch(at: indices)
+        return Batch(input: input, target: target)
+    }
+
     public func batch(at indices: [Int]) -> (input: Tensor, target: Tensor) {
         let examples = indices.map { example(at: $0) }
         return (Tensor.stack(examples.map(\.input)), Tensor.stack(examples.map(\.target)))

@@ -13,7 +13,9 @@ public final class CSVLogger: Callback {
         let metric = trainer.history.metricName
         let resuming = trainer.completedEpochs > 0 && FileManager.default.fileExists(atPath: file.path)
         if !resuming {
-            _ = FileManager.default.createFile(atPath: file.path, contents: Data("epoch,loss,\(metric),val_loss,val_\(metric),lr,seconds\n".utf8))
+            let metricColumns = metric.isEmpty ? "" : "\(metric),"
+            let header = "epoch,loss,\(metricColumns)val_loss,\(metric.isEmpty ? "" : "val_\(metric),")lr,seconds\n"
+            _ = FileManager.default.createFile(atPath: file.path, contents: Data(header.utf8))
         }
         handle = try? FileHandle(forWritingTo: file)
         _ = try? handle?.seekToEnd()
@@ -21,9 +23,13 @@ public final class CSVLogger: Callback {
 
     public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
         guard let handle else { throw CheckpointError("cannot write the CSV log \(file.path)") }
-        let fields = [String(record.epoch), "\(record.trainLoss)", "\(record.trainMetric)",
-                      record.validationLoss.map { "\($0)" } ?? "", record.validationMetric.map { "\($0)" } ?? "",
-                      "\(record.learningRate)", String(format: "%.3f", record.seconds)]
+        // A step that reports no metric (a GAN's) has no metric columns.
+        let hasMetric = !trainer.history.metricName.isEmpty
+        var fields: [String] = [String(record.epoch), "\(record.trainLoss)"]
+        if hasMetric { fields.append("\(record.trainMetric)") }
+        fields.append(record.validationLoss.map { "\($0)" } ?? "")
+        if hasMetric { fields.append(record.validationMetric.map { "\($0)" } ?? "") }
+        fields += ["\(record.learningRate)", String(format: "%.3f", record.seconds)]
         try handle.write(contentsOf: Data((fields.joined(separator: ",") + "\n").utf8))
     }
 

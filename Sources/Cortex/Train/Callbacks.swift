@@ -48,7 +48,7 @@ public enum Monitor: String, Sendable {
     func lowerIsBetter(_ trainer: Trainer) -> Bool {
         switch self {
         case .trainLoss, .validationLoss: true
-        case .trainMetric, .validationMetric: !trainer.loss.isClassification
+        case .trainMetric, .validationMetric: trainer.step.metric?.lowerIsBetter ?? true
         }
     }
 

@@ -11,7 +11,8 @@ public struct CheckpointError: Error, CustomStringConvertible {
 }
 
 /// Saves a resumable checkpoint to `directory/checkpoint.safetensors` after every epoch.
-/// Model tensors are stored under "model.<state-dict name>", optimiser state under "optimizer.…".
+/// Model tensors are stored under "model.<state-dict name>", the main optimiser's state under
+/// "optimizer.…" and a training step's other optimisers under "optimizers.<name>.…".
 public final class Checkpointer: Callback {
     public let directory: URL
     public var file: URL { directory.appendingPathComponent("checkpoint.safetensors") }
@@ -53,7 +54,9 @@ extension Trainer {
     public func saveCheckpoint(to url: URL, callbacks: [any Callback] = []) throws {
         var writer = SafetensorsWriter()
         for (name, t) in model.stateDict() { try writer.add("model.\(name)", t) }
-        for (name, t) in optimizer.stateDict() { try writer.add("optimizer.\(name)", t) }
+        for (prefix, opt) in optimizerPrefixes {
+            for (name, t) in opt.stateDict() { try writer.add(prefix + name, t) }
+        }
         var metadata: [String: String] = [
             "format": "cortex-checkpoint",
             "epoch": String(completedEpochs),
@@ -113,19 +116,26 @@ extension Trainer {
         let savedTransform = transformKeys.isEmpty ? nil : Dictionary(uniqueKeysWithValues: try transformKeys.map {
             (String($0.dropFirst("rng.transform.".count)), try words($0))
         })
-        var modelState: [String: Tensor] = [:], optimizerState: [String: Tensor] = [:]
+        var modelState: [String: Tensor] = [:]
+        var optimizerStates = Dictionary(uniqueKeysWithValues: optimizerPrefixes.map { ($0.prefix, [String: Tensor]()) })
         for name in archive.names {
             if name.hasPrefix("model.") { modelState[String(name.dropFirst(6))] = try archive.tensor(name) }
-            if name.hasPrefix("optimizer.") { optimizerState[String(name.dropFirst(10))] = try archive.tensor(name) }
+            if let prefix = optimizerPrefixes.first(where: { name.hasPrefix($0.prefix) })?.prefix {
+                optimizerStates[prefix]![String(name.dropFirst(prefix.count))] = try archive.tensor(name)
+            }
         }
 
         // What may still throw changes state as it goes, so keep a copy of everything to put back.
         let modelBackup = model.stateDict().mapValues { $0.copied() }
-        let optimizerBackup = optimizer.stateDict().mapValues { $0.copied() }
+        let optimizerBackups = optimizerPrefixes.map { ($0.optimizer, $0.optimizer.stateDict().mapValues { $0.copied() }) }
         let callbackBackup = callbacks.map { $0.checkpointState() }
         do {
             try model.loadStateDict(modelState)
-            try optimizer.loadStateDict(optimizerState)
+            for (prefix, opt) in optimizerPrefixes {
+                do { try opt.loadStateDict(optimizerStates[prefix]!) } catch {
+                    throw CheckpointError("\(source) does not fit the optimiser saved as '\(prefix.dropLast())': \(error)")
+                }
+            }
             for (i, c) in callbacks.enumerated() {
                 let prefix = "callback.\(i)."
                 let state = archive.metadata.filter { $0.key.hasPrefix(prefix) }
@@ -133,7 +143,7 @@ extension Trainer {
             }
         } catch {
             try? model.loadStateDict(modelBackup)
-            try? optimizer.loadStateDict(optimizerBackup)
+            for (opt, backup) in optimizerBackups { try? opt.loadStateDict(backup) }
             for (c, state) in zip(callbacks, callbackBackup) { try? c.restore(checkpointState: state) }
             if let error = error as? CheckpointError { throw error }
             throw CheckpointError("\(source) does not fit this model and optimiser: \(error)")
@@ -144,5 +154,12 @@ extension Trainer {
         for (g, state) in generators { g.restore(state) }
         transformState = savedTransform
         completedEpochs = epoch
+    }
+
+    /// Where each optimiser's state goes in a checkpoint: the main one under "optimizer.", the step's
+    /// others under "optimizers.<name>.".
+    var optimizerPrefixes: [(prefix: String, optimizer: Optimizer)] {
+        [("optimizer.", optimizer)] + step.optimizers.filter { $0.value !== optimizer }.sorted { $0.key < $1.key }
+            .map { ("optimizers.\($0.key).", $0.value) }
     }
 }

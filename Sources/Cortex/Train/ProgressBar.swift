@@ -42,7 +42,8 @@ public final class ProgressBar: Callback {
         let elapsed = Date().timeIntervalSince(epochStart)
         let rate = Double(samples) / max(elapsed, 1e-9)
         let eta = elapsed / Double(batch) * Double(batches - batch)
-        let status = "loss \(format(lossSum / Double(samples))) \(trainer.history.metricName) \(format(trainer.runningMetric))"
+        let metric = trainer.history.metricName
+        let status = "loss \(format(lossSum / Double(samples)))" + (metric.isEmpty ? "" : " \(metric) \(format(trainer.runningMetric))")
             + " · \(Int(rate)) samples/s · ETA \(clock(eta))"
         if interactive {
             // Redraw at most 10 times a second: terminal output is slow.
@@ -62,9 +63,13 @@ public final class ProgressBar: Callback {
 
     public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
         let metric = trainer.history.metricName
-        var line = "\(epochLabel(record.epoch)) loss \(format(record.trainLoss)) \(metric) \(format(record.trainMetric))"
-        if let vl = record.validationLoss, let vm = record.validationMetric {
-            line += " · val_loss \(format(vl)) val_\(metric) \(format(vm))"
+        var line = "\(epochLabel(record.epoch)) loss \(format(record.trainLoss))" + (metric.isEmpty ? "" : " \(metric) \(format(record.trainMetric))")
+        // A custom step's other values (a VAE's kl, a GAN's d_loss) follow, by name.
+        for (name, value) in (record.values ?? [:]).sorted(by: { $0.key < $1.key }) where name != metric {
+            line += " \(name) \(format(value))"
+        }
+        if let vl = record.validationLoss {
+            line += " · val_loss \(format(vl))" + (record.validationMetric.map { " val_\(metric) \(format($0))" } ?? "")
         }
         line += " · \(String(format: "%.1f", record.seconds)) s"
         write(interactive ? "\r\(line)\u{1B}[K\n" : "\(line)\n")

@@ -30,16 +30,22 @@ public struct Evaluation: Sendable {
 }
 
 /// Trains a model with an optimiser and a loss, as the loop every practitioner writes — batches,
-/// forward, loss, backward, step — plus validation, history and callbacks.
+/// forward, loss, backward, step — plus validation, history and callbacks. Any other kind of step (a
+/// VAE's, a GAN's, an RBM's) plugs in as a `TrainingStep` and gets the same loop.
 ///
 /// ```swift
 /// let trainer = Trainer(model, Adam(model.parameters()), loss: .crossEntropy)
 /// try trainer.fit(train, validation: test, epochs: 5, callbacks: [EarlyStopping(patience: 3), ProgressBar()])
 /// ```
 public final class Trainer: @unchecked Sendable {
-    public let model: any Layer
+    /// Everything the run trains: its state dict is what checkpoints and `EarlyStopping` save.
+    public let model: Module
+    /// What each batch does; `SupervisedStep` for the (model, optimizer, loss) initialiser.
+    public let step: any TrainingStep
+    /// The step's main optimiser (named "optimizer", or else the first by name).
     public let optimizer: Optimizer
-    public let loss: Loss
+    /// The loss of a supervised run; nil for other steps.
+    public var loss: Loss? { (step as? SupervisedStep)?.loss }
     public internal(set) var history: History
     /// Epochs completed so far (by this trainer or the checkpoint it resumed from).
     public internal(set) var completedEpochs = 0
@@ -54,20 +60,28 @@ public final class Trainer: @unchecked Sendable {
     var transform: (any BatchTransform)?
     var transformState: [String: [UInt64]]?
 
-    public init(_ model: any Layer, _ optimizer: Optimizer, loss: Loss) {
+    /// A supervised trainer: `loss(model(input), target)` minimised by `optimizer`.
+    public convenience init(_ model: any Layer, _ optimizer: Optimizer, loss: Loss) {
+        self.init(model, step: SupervisedStep(model, optimizer, loss: loss))
+    }
+
+    /// A trainer whose batches go through `step`. `model` holds every module the step trains.
+    public init(_ model: Module, step: any TrainingStep) {
+        let optimizers = step.optimizers
+        require(!optimizers.isEmpty, "Trainer: the training step names no optimiser")
         self.model = model
-        self.optimizer = optimizer
-        self.loss = loss
-        history = History(metricName: loss.isClassification ? "accuracy" : "mae")
+        self.step = step
+        optimizer = optimizers["optimizer"] ?? optimizers.sorted { $0.key < $1.key }[0].value
+        history = History(metricName: step.metric?.name ?? "")
     }
 
     /// Asks the loop to stop after the current epoch (used by EarlyStopping).
     public func requestStop(reason: String) { stopReason = reason }
 
     /// Trains until `epochs` epochs are complete (counting any resumed ones) or a callback stops it.
-    @discardableResult
-    /// `transform` (augmentation) is applied to each training batch's inputs; its generators are saved in
+    /// `transform` (augmentation) is applied to each training batch's "input"; its generators are saved in
     /// checkpoints, so a resumed run continues its random crops and flips exactly.
+    @discardableResult
     public func fit(_ train: any Dataset, validation: (any Dataset)? = nil, epochs: Int, batchSize: Int = 64,
                     shuffle: Bool = true, seed: UInt64 = 0, transform: (any BatchTransform)? = nil,
                     callbacks: [any Callback] = []) throws -> History {
@@ -109,34 +123,31 @@ public final class Trainer: @unchecked Sendable {
 
     private func runEpochs(_ loader: DataLoader, validation: (any Dataset)?, epochs: Int, batchSize: Int,
                            callbacks: [any Callback]) throws {
+        let metricName = step.metric?.name
         while completedEpochs < epochs && stopReason == nil {
             let epoch = completedEpochs + 1
             callbacks.forEach { $0.epochWillBegin(self, epoch: epoch) }
             let start = Date()
             model.train()
-            var lossSum = 0.0, metricSum = 0.0, seen = 0
+            var sums = Sums()
             let batches = loader.count
-            for (batch, (input, target)) in loader.enumerated() {
-                let output = model(input)
-                let value = loss(output, target)
-                let scalar = Double(value.item())
-                guard scalar.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, batch: batch + 1, value: scalar) }
-                optimizer.zeroGrad()
-                value.backward()
-                optimizer.step()
-                let n = input.shape[0]
-                lossSum += scalar * Double(n)
-                metricSum += noGrad { batchMetric(output, target) } * Double(n)
-                seen += n
-                runningMetric = metricSum / Double(seen)
-                for c in callbacks { c.batchDidEnd(self, epoch: epoch, batch: batch + 1, batches: batches, loss: scalar, samples: n) }
+            for (index, batch) in loader.namedBatches.enumerated() {
+                let output = try step.train(on: batch, trainer: self)
+                guard output.loss.isFinite else {
+                    throw TrainingError.nonFiniteLoss(epoch: epoch, batch: index + 1, value: output.loss)
+                }
+                let n = batch.count
+                sums.add(output, count: n)
+                runningMetric = metricName.map { sums.mean($0) } ?? sums.meanLoss
+                for c in callbacks { c.batchDidEnd(self, epoch: epoch, batch: index + 1, batches: batches, loss: output.loss, samples: n) }
             }
-            var record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(max(seen, 1)), trainMetric: metricSum / Double(max(seen, 1)),
-                                     validationLoss: nil, validationMetric: nil, learningRate: Double(optimizer.learningRate), seconds: 0)
+            var record = EpochRecord(epoch: epoch, trainLoss: sums.meanLoss, trainMetric: metricName.map { sums.mean($0) } ?? 0,
+                                     validationLoss: nil, validationMetric: nil, learningRate: Double(optimizer.learningRate),
+                                     seconds: 0, values: sums.means)
             if let validation {
-                let result = evaluate(validation, batchSize: batchSize)
-                record.validationLoss = result.loss
-                record.validationMetric = result.metric
+                let result = try evaluateSteps(validation, batchSize: batchSize)
+                record.validationLoss = result.meanLoss
+                record.validationMetric = metricName.map { result.mean($0) }
             }
             record.seconds = Date().timeIntervalSince(start)
             history.epochs.append(record)
@@ -147,17 +158,46 @@ public final class Trainer: @unchecked Sendable {
         }
     }
 
-    /// Accuracy (classification) or mean absolute error (regression) of one batch.
-    func batchMetric(_ output: Tensor, _ target: Tensor) -> Double {
-        if loss.isClassification {
-            let predicted = output.argmax(dim: 1).integers, truth = target.integers
-            return Double(zip(predicted, truth).filter { $0 == $1 }.count) / Double(max(truth.count, 1))
+    /// Example-weighted sums of step outputs over an epoch.
+    struct Sums {
+        var loss = 0.0, count = 0
+        var values: [String: Double] = [:]
+        mutating func add(_ output: StepOutput, count n: Int) {
+            loss += output.loss * Double(n)
+            for (name, value) in output.values { values[name, default: 0] += value * Double(n) }
+            count += n
         }
-        return Double((output.reshaped(target.shape) - target).abs().mean().item())
+        var meanLoss: Double { loss / Double(max(count, 1)) }
+        func mean(_ name: String) -> Double { (values[name] ?? 0) / Double(max(count, 1)) }
+        var means: [String: Double] { values.mapValues { $0 / Double(max(count, 1)) } }
+    }
+
+    /// The step's evaluation over a dataset, in evaluation mode with no gradients recorded.
+    func evaluateSteps(_ data: any Dataset, batchSize: Int) throws -> Sums {
+        let wasTraining = model.training
+        model.eval()
+        defer { model.train(wasTraining) }
+        var sums = Sums()
+        try noGrad {
+            for batch in DataLoader(data, batchSize: batchSize, prefetch: true).namedBatches {
+                sums.add(try step.evaluate(on: batch, trainer: self), count: batch.count)
+            }
+        }
+        return sums
+    }
+
+    /// The supervised model, for the calls that need one (stops for a trainer built on another step).
+    private var supervised: SupervisedStep {
+        guard let step = step as? SupervisedStep else {
+            fatalError("Trainer: evaluate(_:) and predict(_:) need a supervised trainer (model, optimizer, loss); "
+                       + "this one trains a \(type(of: step))")
+        }
+        return step
     }
 
     /// The loss and metric over a dataset in evaluation mode, with every output.
     public func evaluate(_ data: any Dataset, batchSize: Int = 256) -> Evaluation {
+        let step = supervised, layer = step.model
         let wasTraining = model.training
         model.eval()
         defer { model.train(wasTraining) }
@@ -165,10 +205,10 @@ public final class Trainer: @unchecked Sendable {
         var lossSum = 0.0, metricSum = 0.0
         noGrad {
             for (input, target) in DataLoader(data, batchSize: batchSize, prefetch: true) {
-                let output = model(input)
+                let output = layer(input)
                 let n = Double(input.shape[0])
-                lossSum += Double(loss(output, target).item()) * n
-                metricSum += batchMetric(output, target) * n
+                lossSum += Double(step.loss(output, target).item()) * n
+                metricSum += step.batchMetric(output, target) * n
                 outputs.append(output)
                 targets.append(target)
             }
@@ -179,11 +219,12 @@ public final class Trainer: @unchecked Sendable {
 
     /// The model's outputs for `inputs` (first axis = examples), in evaluation mode and batches.
     public func predict(_ inputs: Tensor, batchSize: Int = 256) -> Tensor {
+        let layer = supervised.model
         let wasTraining = model.training
         model.eval()
         defer { model.train(wasTraining) }
         return noGrad {
-            Tensor.cat(inputs.split(batchSize).map { model($0) })
+            Tensor.cat(inputs.split(batchSize).map { layer($0) })
         }
     }
 }

@@ -1,0 +1,30 @@
+// A batch as named tensors: what a training step receives. Supervised data has "input" and "target";
+// other models name what they need ("ids", "mask", "token_types" for BERT; just "input" for a VAE).
+import CortexEngine
+
+/// Named tensors whose first axis indexes the same examples.
+public struct Batch: Sendable {
+    public var tensors: [String: Tensor]
+
+    public init(_ tensors: [String: Tensor]) {
+        let sizes = Set(tensors.values.map { $0.rank == 0 ? -1 : $0.shape[0] })
+        require(sizes.count <= 1 && !sizes.contains(-1),
+                "Batch: every tensor needs the same first (example) axis, got \(tensors.mapValues(\.shape).sorted { $0.key < $1.key })")
+        self.tensors = tensors
+    }
+
+    public init(input: Tensor, target: Tensor) { self.init(["input": input, "target": target]) }
+
+    /// The tensor called `name`; a missing name stops with the names there are.
+    public subscript(_ name: String) -> Tensor {
+        guard let t = tensors[name] else {
+            fatalError("Batch: no tensor named '\(name)' (the batch has \(tensors.keys.sorted().joined(separator: ", ")))")
+        }
+        return t
+    }
+
+    public var input: Tensor { self["input"] }
+    public var target: Tensor { self["target"] }
+    /// Number of examples.
+    public var count: Int { tensors.values.first?.shape[0] ?? 0 }
+}
