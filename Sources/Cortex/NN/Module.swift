@@ -21,27 +21,53 @@ open class Module {
 
     // MARK: - Discovery
 
-    /// The module's own tensors (not its children's), by state-dict name.
-    open func namedLocalTensors() -> [(String, Tensor)] {
-        var result: [(String, Tensor)] = []
+    /// What reflection finds in one stored property.
+    enum Slot {
+        case parameter(String, Tensor)
+        case buffer(String, Tensor, persistent: Bool)
+        case child(String, Module, holder: AnyChild?)
+        case generator(String, RandomGenerator)
+    }
+
+    /// The module's own stored properties, classified, in declaration order (base class first). A plain
+    /// `Tensor` (or `[Tensor]`) is a parameter, whether or not it is frozen; `@Buffer` marks buffers;
+    /// `@Param` and `@Child` give keys of their own.
+    func slots() -> [Slot] {
+        var result: [Slot] = []
         forEachStoredProperty { label, value in
-            if let t = value as? Tensor { result.append((stateKey(label), t)) }
-            if let ts = value as? [Tensor] { for (i, t) in ts.enumerated() { result.append(("\(stateKey(label)).\(i)", t)) } }
+            let key = stateKey(label)
+            switch value {
+            case let t as Tensor: result.append(.parameter(key, t))
+            case let ts as [Tensor]: for (i, t) in ts.enumerated() { result.append(.parameter("\(key).\(i)", t)) }
+            case let p as Param: result.append(.parameter(p.key ?? key, p.wrappedValue))
+            case let b as Buffer: result.append(.buffer(b.key ?? key, b.wrappedValue, persistent: b.persistent))
+            case let c as AnyChild: result.append(.child(c.key ?? key, c.module, holder: c))
+            case let m as Module: result.append(.child(key, m, holder: nil))
+            case let ms as [Module]: for (i, m) in ms.enumerated() { result.append(.child("\(key).\(i)", m, holder: nil)) }
+            case let g as RandomGenerator: result.append(.generator(key, g))
+            default: break
+            }
         }
         return result
+    }
+
+    /// The module's own state-dict tensors (parameters and persistent buffers, not its children's).
+    open func namedLocalTensors() -> [(String, Tensor)] {
+        slots().compactMap { slot in
+            switch slot {
+            case let .parameter(key, t): (key, t)
+            case let .buffer(key, t, persistent): persistent ? (key, t) : nil
+            default: nil
+            }
+        }
     }
 
     /// Direct children, by name.
     open func namedChildren() -> [(String, Module)] {
-        var result: [(String, Module)] = []
-        forEachStoredProperty { label, value in
-            if let m = value as? Module { result.append((stateKey(label), m)) }
-            if let ms = value as? [Module] { for (i, m) in ms.enumerated() { result.append(("\(stateKey(label)).\(i)", m)) } }
-        }
-        return result
+        slots().compactMap { if case let .child(key, m, _) = $0 { (key, m) } else { nil } }
     }
 
-    /// Every tensor of this module and its descendants, with dotted names, in declaration order.
+    /// Every state-dict tensor of this module and its descendants, with dotted names, in declaration order.
     public func namedTensors() -> [(String, Tensor)] {
         var result = namedLocalTensors()
         for (prefix, child) in namedChildren() {
@@ -50,29 +76,93 @@ open class Module {
         return result
     }
 
-    /// Trainable tensors (those that require gradients), with dotted names.
-    public func namedParameters() -> [(String, Tensor)] { namedTensors().filter { $0.1.requiresGrad } }
+    /// Every parameter, frozen or not, with dotted names.
+    public func namedParameters() -> [(String, Tensor)] {
+        var result = slots().compactMap { if case let .parameter(key, t) = $0 { (key, t) } else { nil } }
+        for (prefix, child) in namedChildren() {
+            result += child.namedParameters().map { ("\(prefix).\($0.0)", $0.1) }
+        }
+        return result
+    }
 
-    /// Trainable tensors, each once, in declaration order — what an optimiser updates.
+    /// Parameters, each once, in declaration order. Frozen ones are included (an optimiser skips them);
+    /// `trainableParameters()` leaves them out.
     public func parameters() -> [Tensor] {
         var seen = Set<ObjectIdentifier>()
         return namedParameters().map(\.1).filter { seen.insert(ObjectIdentifier($0)).inserted }
     }
 
-    /// Non-trainable state (running statistics and the like), with dotted names.
-    public func namedBuffers() -> [(String, Tensor)] { namedTensors().filter { !$0.1.requiresGrad } }
+    /// Parameters that are not frozen.
+    public func trainableParameters() -> [Tensor] { parameters().filter(\.requiresGrad) }
+
+    /// Buffers (running statistics, caches), persistent or not, with dotted names.
+    public func namedBuffers() -> [(String, Tensor)] {
+        var result = slots().compactMap { if case let .buffer(key, t, _) = $0 { (key, t) } else { nil } }
+        for (prefix, child) in namedChildren() {
+            result += child.namedBuffers().map { ("\(prefix).\($0.0)", $0.1) }
+        }
+        return result
+    }
 
     /// Random generators held by this module and its descendants (dropout's), by dotted name —
     /// saved in checkpoints so a resumed run draws the same random numbers.
     public func namedGenerators() -> [(String, RandomGenerator)] {
-        var result: [(String, RandomGenerator)] = []
-        forEachStoredProperty { label, value in
-            if let g = value as? RandomGenerator { result.append((stateKey(label), g)) }
-        }
+        var result = slots().compactMap { if case let .generator(key, g) = $0 { (key, g) } else { nil } }
         for (prefix, child) in namedChildren() {
             result += child.namedGenerators().map { ("\(prefix).\($0.0)", $0.1) }
         }
         return result
+    }
+
+    // MARK: - Freezing, updating, replacing
+
+    /// Stops gradients to every parameter of this module and its descendants; they stay parameters (in
+    /// `parameters()` and the state dict), unlike PyTorch's buffers.
+    public func freeze() { for p in parameters() { p.requiresGrad = false } }
+
+    /// Lets gradients reach every parameter again.
+    public func unfreeze() { for p in parameters() { p.requiresGrad = true } }
+
+    /// Copies `parameters` (by dotted name) into this module's parameters; names it does not have are an
+    /// error, and every shape is checked before anything is copied. Parameters not named keep their values.
+    public func update(parameters: [String: Tensor]) throws {
+        let own = Dictionary(namedParameters(), uniquingKeysWith: { first, _ in first })
+        let unknown = parameters.keys.filter { own[$0] == nil }.sorted()
+        guard unknown.isEmpty else { throw StateDictError("update(parameters:): no parameters named \(unknown)") }
+        for (name, t) in parameters where t.shape != own[name]!.shape {
+            throw StateDictError("update(parameters:): '\(name)' has shape \(t.shape), the parameter \(own[name]!.shape)")
+        }
+        for (name, t) in parameters { noGrad { own[name]!.assign(t) } }
+    }
+
+    /// Puts `module` in place of the descendant at dotted `path` ("encoder.layers.0"), e.g. a `Linear`
+    /// by its quantised form. The child must be held by `@Child`, or be an element of a `Sequential`.
+    public func replace(_ path: String, with module: Module) throws {
+        let parts = path.split(separator: ".").map(String.init)
+        guard let last = parts.last else { throw StateDictError("replace: empty path") }
+        var parent: Module = self
+        for part in parts.dropLast() {
+            guard let next = parent.namedChildren().first(where: { $0.0 == part })?.1 else {
+                throw StateDictError("replace: no child '\(part)' on the way to '\(path)'")
+            }
+            parent = next
+        }
+        try parent.replaceChild(named: last, with: module, path: path)
+    }
+
+    /// Replaces the direct child `name`; `Sequential` overrides this for its layers.
+    open func replaceChild(named name: String, with module: Module, path: String) throws {
+        for slot in slots() {
+            guard case let .child(key, _, holder) = slot, key == name else { continue }
+            guard let holder else {
+                throw StateDictError("replace: '\(path)' is a plain stored property; declare it with @Child to make it replaceable")
+            }
+            guard holder.replace(with: module) else {
+                throw StateDictError("replace: \(type(of: module)) does not fit '\(path)', declared as \(type(of: holder.module))")
+            }
+            return
+        }
+        throw StateDictError("replace: no child '\(name)' in '\(path)'")
     }
 
     /// This module and every descendant, depth first.

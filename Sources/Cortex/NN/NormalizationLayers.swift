@@ -7,10 +7,10 @@ import CortexEngine
 public class BatchNorm: Module, Layer {
     public let weight: Tensor?
     public let bias: Tensor?
-    public let runningMean: Tensor
-    public let runningVar: Tensor
+    @Buffer public var runningMean: Tensor
+    @Buffer public var runningVar: Tensor
     /// Steps taken in training mode (kept for PyTorch state-dict compatibility).
-    public let numBatchesTracked: Tensor
+    @Buffer public var numBatchesTracked: Tensor
     public let eps: Float, momentum: Float
     let expectedRanks: Set<Int>
     let name: String

@@ -21,7 +21,7 @@ public enum LayerBuilder {
 /// }
 /// ```
 public final class Sequential: Module, Layer {
-    public let layers: [any Layer]
+    public private(set) var layers: [any Layer]
 
     public init(_ layers: [any Layer]) {
         self.layers = layers
@@ -32,6 +32,16 @@ public final class Sequential: Module, Layer {
 
     public override func namedChildren() -> [(String, Module)] {
         layers.enumerated().map { (String($0.offset), $0.element) }
+    }
+
+    public override func replaceChild(named name: String, with module: Module, path: String) throws {
+        guard let index = Int(name), layers.indices.contains(index) else {
+            throw StateDictError("replace: '\(path)': this Sequential has layers 0..<\(layers.count)")
+        }
+        guard let layer = module as? any Layer else {
+            throw StateDictError("replace: '\(path)': \(type(of: module)) is not a Layer, and a Sequential holds layers")
+        }
+        layers[index] = layer
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {

@@ -18,7 +18,9 @@ open class Optimizer: @unchecked Sendable {
     public init(_ parameters: [Tensor], learningRate: Float) {
         require(learningRate >= 0, "optimizer: learning rate must be non-negative, got \(learningRate)")
         for p in parameters {
-            require(p.dtype == .float32 && p.requiresGrad && p.isLeaf, "optimizer: parameters must be float32 leaf tensors that require grad (got \(p.dtype), shape \(p.shape))")
+            // Frozen parameters are accepted (they get no gradient, so no update) so that freezing part of a
+            // model needs no new optimiser.
+            require(p.dtype == .float32 && p.isLeaf, "optimizer: parameters must be float32 leaf tensors (got \(p.dtype), shape \(p.shape))")
         }
         self.parameters = parameters
         self.learningRate = learningRate
