@@ -38,6 +38,12 @@ struct RunDirectory {
     /// the staging directory when there is one (a killed or failed run), else the finished run in `final`
     /// (copied into staging first). Temporary files left by a killed atomic write are removed.
     func prepare(resume: Bool, overwrite: Bool) throws -> URL? {
+        try prepareStaging(resume: resume, overwrite: overwrite).resumeFrom
+    }
+
+    /// As `prepare`, also saying whether the staging directory holds an unfinished run from before (which
+    /// a failure must leave alone) rather than one made just now (which a failure should remove).
+    func prepareStaging(resume: Bool, overwrite: Bool) throws -> (resumeFrom: URL?, unfinished: Bool) {
         var isDirectory: ObjCBool = false
         if Self.manager.fileExists(atPath: final.path, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw CLIError("--output \(final.path) is a file; give a directory for the run")
@@ -56,7 +62,7 @@ struct RunDirectory {
         if resume {
             if Self.isResumable(staging) {
                 print("resuming the unfinished run in \(staging.path)")
-                return staging
+                return (staging, true)
             }
             guard Self.isResumable(final) else {
                 throw CLIError("nothing to resume in \(final.path): it holds no checkpoint.safetensors and config.json "
@@ -64,7 +70,7 @@ struct RunDirectory {
             }
             try replaceStaging { try Self.manager.copyItem(at: final, to: staging) }
             print("resuming the run in \(final.path)")
-            return staging
+            return (staging, false)
         }
         let existing = Self.contents(final)
         let foreign = existing.filter { !Self.runFiles.contains($0) }
@@ -79,7 +85,7 @@ struct RunDirectory {
                            + "or choose another --output")
         }
         try replaceStaging { try Self.manager.createDirectory(at: staging, withIntermediateDirectories: false) }
-        return nil
+        return (nil, false)
     }
 
     private func replaceStaging(_ make: () throws -> Void) throws {
@@ -98,6 +104,9 @@ struct RunDirectory {
             try? Self.manager.removeItem(at: directory.appendingPathComponent(name))
         }
     }
+
+    /// Removes the staging directory (a run that failed before it trained).
+    func discardStaging() { try? Self.manager.removeItem(at: staging) }
 
     /// Whether the staging directory holds a checkpoint worth resuming (else it is removed: nothing ran).
     func keepIfResumable() -> Bool {

@@ -134,21 +134,28 @@ struct TrainCommand: ParsableCommand {
             return try crossValidate(data, folds: cv, settings: settings)
         }
         let directory = RunDirectory(output)
-        let resumeFrom = try directory.prepare(resume: resume, overwrite: overwrite)
-        let saved = try resumeFrom.map { try RunConfig.read(from: $0) }
-        if resume && saved?.training == nil { throw CLIError("the run in \(output) has no training settings to resume with") }
-        var options = source
-        if let old = saved?.training, source.data == nil && source.csv == nil {
-            // Resuming without naming the data again: the run's own source.
-            if old.data == "csv" { options.csv = old.csv } else { options.data = old.data }
-            options.dataDir = options.dataDir ?? old.dataDir
-            options.target = options.target ?? old.target
-            options.missing = options.missing ?? old.missing
-            options.limit = options.limit ?? old.limit
-            if let saved { options.task = saved.isClassification ? "classification" : "regression" }
+        let (resumeFrom, unfinished) = try directory.prepareStaging(resume: resume, overwrite: overwrite)
+        let settings: Settings, data: LoadedData
+        do {
+            let saved = try resumeFrom.map { try RunConfig.read(from: $0) }
+            if resume && saved?.training == nil { throw CLIError("the run in \(output) has no training settings to resume with") }
+            var options = source
+            if let old = saved?.training, source.data == nil && source.csv == nil {
+                // Resuming without naming the data again: the run's own source.
+                if old.data == "csv" { options.csv = old.csv } else { options.data = old.data }
+                options.dataDir = options.dataDir ?? old.dataDir
+                options.target = options.target ?? old.target
+                options.missing = options.missing ?? old.missing
+                options.limit = options.limit ?? old.limit
+                if let saved { options.task = saved.isClassification ? "classification" : "regression" }
+            }
+            settings = try self.settings(resuming: saved)
+            data = try options.load()
+        } catch {
+            // Nothing trained: leave no staging directory behind, unless it is an earlier unfinished run.
+            if !unfinished { directory.discardStaging() }
+            throw error
         }
-        let settings = try settings(resuming: saved)
-        let data = try options.load()
         print("data: \(data.description)")
         do {
             try train(data, settings: settings, in: directory.staging, resumeFrom: resumeFrom)

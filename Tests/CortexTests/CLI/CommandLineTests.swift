@@ -192,6 +192,10 @@ struct CommandLineTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: run + "/model.safetensors")) == model)
         #expect(try String(contentsOfFile: run + "/config.json", encoding: .utf8).contains("\"model\" : \"mlp\""))
 
+        // A run that fails before training (its data cannot be read) leaves no staging directory.
+        let unread = try cortex(["train", "--csv", table.path + ".missing", "--target", "label", "--output", run, "--overwrite"])
+        #expect(unread.status == 1 && !FileManager.default.fileExists(atPath: staging), "\(unread.error)")
+
         // A directory of other files is never taken for a run, even with --overwrite.
         let foreign = scratch("foreign")
         try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
