@@ -85,7 +85,9 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     var result = out
     if let bias { result = Tensor.binaryKernel(.add, out, bias.reshaped([1, -1, 1, 1]).detach(), name: op) }
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
-    return result.recordingGrad(op, inputs: inputs) { g in
+    let attributes: [String: OpAttribute] = ["stride": .ints([sh, sw]), "padding": .ints([ph, pw]),
+                                             "dilation": .ints([dh, dw]), "groups": .int(groups)]
+    return result.recordingGrad(op, attributes: attributes, inputs: inputs) { g in
         let grads = convolutionBackward(geo, x: x, w: w, gradOut: g.contiguousStorage(),
                                         needInput: input.requiresGrad, needWeight: weight.requiresGrad)
         let db = bias?.requiresGrad == true ? g.sum(dims: [0, 2, 3]) : nil

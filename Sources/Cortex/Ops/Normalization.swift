@@ -64,7 +64,7 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
     let x = input.contiguousStorage()
     let y = BatchNormKernel.normalize(x, mean: mean, rstd: rstd, gamma: gamma, beta: beta, batch: batch, plane: plane)
     let inputs = [input] + [weight, bias].compactMap { $0 }
-    return y.recordingGrad(op, inputs: inputs) { g in
+    return y.recordingGrad(op, attributes: ["eps": .float(eps), "training": .bool(training)], inputs: inputs) { g in
         let (dx, dGamma, dBeta) = BatchNormKernel.backward(g.contiguousStorage(), x: x, mean: mean, rstd: rstd, gamma: gamma,
                                                            batch: batch, plane: plane, batchStatistics: training)
         var grads: [Tensor?] = [input.requiresGrad ? dx : nil]

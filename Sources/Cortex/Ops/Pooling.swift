@@ -12,6 +12,8 @@ private func pooledSize(_ size: Int, kernel: Int, stride: Int, padding: Int, dil
 }
 
 private struct PoolGeometry {
+    /// What a trace records: kernel, stride and padding.
+    var attributes: [String: OpAttribute] { ["kernel": .ints([kh, kw]), "stride": .ints([sh, sw]), "padding": .ints([ph, pw])] }
     let planes: Int, height: Int, width: Int, outH: Int, outW: Int
     let kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int
 }
@@ -68,7 +70,7 @@ public func maxPool2d(_ input: Tensor, kernelSize: [Int], stride: [Int]? = nil, 
         }
     }
     let inputShape = input.shape
-    return out.recordingGrad("max_pool2d", inputs: [input]) { g in
+    return out.recordingGrad("max_pool2d", attributes: geo.attributes, inputs: [input]) { g in
         let gc = g.contiguousStorage(), dx = Tensor.zeros(inputShape)
         withExtendedLifetime((gc, dx, argmax)) {
             let pg = gc.floatPointer, pd = dx.floatPointer, pi = argmax.rawPointer.assumingMemoryBound(to: Int32.self)
@@ -116,7 +118,7 @@ public func avgPool2d(_ input: Tensor, kernelSize: [Int], stride: [Int]? = nil, 
         }
     }
     let inputShape = input.shape
-    return out.recordingGrad("avg_pool2d", inputs: [input]) { g in
+    return out.recordingGrad("avg_pool2d", attributes: geo.attributes, inputs: [input]) { g in
         let gc = g.contiguousStorage(), dx = Tensor.zeros(inputShape)
         withFloats(gc, dx) { pg, pd in
             Parallel.forRange(geo.planes, grain: planeGrain) { planes in

@@ -17,7 +17,7 @@ extension Tensor {
         let x = contiguousStorage(), y = Tensor(uninitialized: shape)
         withFloats(x, y) { log ? ck_log_softmax($0, $1, outer, n, inner) : ck_softmax($0, $1, outer, n, inner) }
         let saved = y.detach()
-        return y.recordingGrad(name, inputs: [self]) { g in
+        return y.recordingGrad(name, attributes: ["dim": .int(a)], inputs: [self]) { g in
             let gc = g.contiguousStorage(), dx = Tensor(uninitialized: gc.shape)
             withFloats(saved, gc, dx) {
                 log ? ck_log_softmax_backward($0, $1, $2, outer, n, inner) : ck_softmax_backward($0, $1, $2, outer, n, inner)

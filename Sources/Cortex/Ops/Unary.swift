@@ -21,7 +21,10 @@ extension Tensor {
         let x = contiguousStorage()
         let y = Tensor(uninitialized: shape)
         withFloats(x, y) { Unary.apply(op, $0, $1, count: count) }
-        guard Tensor.needsGrad(self) else { return y }
+        guard Tensor.needsGrad(self) else {
+            Tracer.current?.record(name, attributes: [:], inputs: [self], output: y)   // the fast path is still an op
+            return y
+        }
         let reads = op.backwardReads
         let savedX = reads.input ? x.detach() : nil, savedY = reads.output ? y.detach() : nil
         return y.recordingGrad(name, inputs: [self]) { g in

@@ -233,6 +233,9 @@ struct CommandLineTests {
         let predict = try cortex(["predict", "--run", run, "--input", images])
         #expect(predict.status == 0 && predict.output.split(separator: "\n").count == 1001, "\(predict.error)")
         #expect(predict.output.hasPrefix("index,prediction,p_T-shirt/top,p_Trouser"))
+        let inspect = try cortex(["inspect", "--run", run])
+        #expect(inspect.status == 0 && inspect.output.contains("total: 10 ops, 50378 parameters, 7927818 FLOPs"), "\(inspect.output)")
+        #expect(inspect.output.contains("conv2d(input.0, features.0.weight, features.0.bias; dilation=[1, 1], groups=1, padding=[1, 1]"))
     }
 
     @Test func versionPrints() throws {
