@@ -207,8 +207,12 @@ struct TrainingStepTests {
         let realMean = images.inputs.mean(dim: 0)
         func gap() -> Float { noGrad { (gan.sample(480).mean(dim: 0) - realMean).pow(2).mean().item() } }
         let before = gap()
-        try trainer.fit(images, epochs: 12, batchSize: 40, seed: 1)
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-gan-\(UUID()).csv")
+        defer { try? FileManager.default.removeItem(at: log) }
+        try trainer.fit(images, epochs: 12, batchSize: 40, seed: 1, callbacks: [CSVLogger(file: log)])
         let after = gap()
+        let rows = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        #expect(rows.first == "epoch,loss,val_loss,lr,seconds,d_loss" && rows.count == 13, "\(rows.first ?? "")")
         #expect(after < before * 0.4, "mean-image gap \(before) -> \(after)")
         let steps = trainer.step.optimizers.mapValues(\.stepCount)
         #expect(steps == ["generator": 144, "discriminator": 144])
