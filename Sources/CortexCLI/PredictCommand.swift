@@ -21,11 +21,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Where to write the predictions (default: standard output).")
     var output: String?
 
-    func validate() throws {
-        if let missing, !["error", "drop", "mean"].contains(missing) {
-            throw ValidationError("--missing must be error, drop or mean, not '\(missing)'")
-        }
-    }
+    func validate() throws { try MissingOption.validate(missing) }
 
     func run() throws {
         let directory = URL(fileURLWithPath: runDirectory)
@@ -77,7 +73,7 @@ struct PredictCommand: ParsableCommand {
         guard config.inputShape.count == 1 else {
             throw CLIError("\(url.path) is not an IDX image file, and this run's model takes images of shape \(config.inputShape)")
         }
-        let missingValues: CSVOptions.MissingValues = switch missing { case "drop": .dropRows; case "mean": .fillMean; default: .error }
+        let missingValues = MissingOption.policy(missing)
         guard let schema = config.schema else {
             // Runs trained on scikit-learn's format record their feature names only.
             let table = try CSVTable.read(contentsOf: url, options: CSVOptions(missing: missingValues))
@@ -87,11 +83,8 @@ struct PredictCommand: ParsableCommand {
             return table.features
         }
         // The target is left out even when the table has it: predictions need no labels.
-        var inputsOnly = schema
-        inputsOnly.target = nil
-        inputsOnly.classNames = nil
-        let table = try CSVTable.read(contentsOf: url, schema: inputsOnly, options: CSVOptions(missing: missingValues))
-        for note in table.notes where note != "ignored column(s) the model was not trained on: '\(schema.target ?? "")'" {
+        let table = try CSVTable.read(contentsOf: url, schema: schema, readingTarget: false, options: CSVOptions(missing: missingValues))
+        for note in table.notes {
             FileHandle.standardError.write(Data("note: \(note)\n".utf8))
         }
         if table.droppedRowCount > 0 {

@@ -39,14 +39,23 @@ struct DataOptions: ParsableArguments {
         if let task, !["classification", "regression"].contains(task) {
             throw ValidationError("--task must be classification or regression, not '\(task)'")
         }
-        if let missing, !["error", "drop", "mean"].contains(missing) {
-            throw ValidationError("--missing must be error, drop or mean, not '\(missing)'")
-        }
+        try MissingOption.validate(missing)
         if let limit, limit <= 0 { throw ValidationError("--limit must be a positive number of examples, not \(limit)") }
     }
 
-    var missingValues: CSVOptions.MissingValues {
-        switch missing { case "drop": .dropRows; case "mean": .fillMean; default: .error }
+    var missingValues: CSVOptions.MissingValues { MissingOption.policy(missing) }
+}
+
+/// `--missing`, as `train`, `evaluate` and `predict` all take it: how a CSV table's missing cells are handled.
+enum MissingOption {
+    static func validate(_ text: String?) throws {
+        if let text, !["error", "drop", "mean"].contains(text) {
+            throw ValidationError("--missing must be error, drop or mean, not '\(text)'")
+        }
+    }
+
+    static func policy(_ text: String?) -> CSVOptions.MissingValues {
+        switch text { case "drop": .dropRows; case "mean": .fillMean; default: .error }
     }
 }
 

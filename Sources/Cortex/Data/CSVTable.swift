@@ -133,14 +133,16 @@ public struct CSVTable: Sendable {
 
     /// Reads a CSV file encoded as `schema` says — the features a model was trained on, in the same
     /// order — matching columns by name. The target is read when the file has the schema's target column
-    /// (a label the schema does not know throws), and left out otherwise; `options.target` is not used.
-    /// A missing schema column throws; columns the schema does not know are ignored and listed in `notes`.
-    public static func read(contentsOf url: URL, schema: CSVSchema, options: CSVOptions = CSVOptions()) throws -> CSVTable {
-        try parse(try readDataFile(url), path: url.path, schema: schema, options: options)
+    /// (a label the schema does not know throws) and `readingTarget` is true, and left out otherwise;
+    /// `options.target` is not used. A missing schema column throws; columns the schema does not know are
+    /// ignored and listed in `notes` (the target column, when not read, is passed over silently).
+    public static func read(contentsOf url: URL, schema: CSVSchema, readingTarget: Bool = true,
+                            options: CSVOptions = CSVOptions()) throws -> CSVTable {
+        try parse(try readDataFile(url), path: url.path, schema: schema, readingTarget: readingTarget, options: options)
     }
 
     /// Parses CSV bytes held in memory; `path` only labels error messages.
-    public static func parse(_ data: Data, path: String? = nil, schema: CSVSchema? = nil,
+    public static func parse(_ data: Data, path: String? = nil, schema: CSVSchema? = nil, readingTarget: Bool = true,
                              options: CSVOptions = CSVOptions()) throws -> CSVTable {
         let scalars = options.delimiter.unicodeScalars
         let delimiter = scalars.count == 1 && scalars.first!.isASCII ? UInt8(scalars.first!.value) : 0x0A
@@ -148,7 +150,7 @@ public struct CSVTable: Sendable {
                 "CSVOptions: the delimiter must be an ASCII character other than a quote or line break, got \(options.delimiter.debugDescription)")
         let tokens = try CSVTokens(data, delimiter: delimiter, path: path)
         do {
-            return try CSVTableBuilder(tokens: tokens, options: options, schema: schema).build()
+            return try CSVTableBuilder(tokens: tokens, options: options, schema: schema, readingTarget: readingTarget).build()
         } catch let error as DataError {
             throw error.at(path)
         }

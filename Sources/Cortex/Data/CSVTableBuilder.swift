@@ -7,13 +7,15 @@ struct CSVTableBuilder {
     private let tokens: CSVTokens
     private let options: CSVOptions
     private let schema: CSVSchema?
+    /// With a schema: whether its target column is read (evaluation) or passed over (prediction).
+    private let readingTarget: Bool
     private let names: [String]
     private let rows: Int
     private var columns: Int { names.count }
     private let missingMarkers: [[UInt8]]
     private let longestMarker: Int
 
-    init(tokens: CSVTokens, options: CSVOptions, schema: CSVSchema? = nil) throws {
+    init(tokens: CSVTokens, options: CSVOptions, schema: CSVSchema? = nil, readingTarget: Bool = true) throws {
         guard tokens.rowCount > 0 else { throw DataError("the file is empty: expected a header row naming the columns") }
         names = (0..<tokens.fieldCount(row: 0)).map { tokens.string(row: 0, column: $0) }
         guard tokens.rowCount > 1 else {
@@ -22,10 +24,14 @@ struct CSVTableBuilder {
         self.tokens = tokens
         self.options = options
         self.schema = schema
+        self.readingTarget = readingTarget
         rows = tokens.rowCount - 1
         missingMarkers = options.missingMarkers.sorted().map { Array($0.utf8) }
         longestMarker = missingMarkers.map(\.count).max() ?? -1
     }
+
+    /// Why a schema's target column is not among the features when the target is not read.
+    private static let unreadTarget = "the target, not read"
 
     /// One feature column as it goes into the matrix: where it is in the file and how it is encoded.
     private struct PlannedFeature {
@@ -55,6 +61,7 @@ struct CSVTableBuilder {
         let scan = scanCells()
         var notes: [String] = []
         var kinds: [CSVTable.ColumnKind] = scan.isNumeric.indices.map { column in
+            if let schema, !readingTarget, names[column] == schema.target { return .dropped(Self.unreadTarget) }
             if let schema, !schema.features.contains(where: { $0.name == names[column] }), column != targetColumn {
                 return .dropped("not a feature of the training table")
             }
@@ -101,8 +108,12 @@ struct CSVTableBuilder {
         var target: Tensor?
         var classNames: [String] = []
         if let targetColumn {
-            (target, classNames) = try encodeTarget(column: targetColumn, scan: scan, keep: keep, notes: &notes)
-            if case .categorical = kinds[targetColumn] { kinds[targetColumn] = .categorical(distinctTexts(targetColumn)) }
+            // A text target's cells are read once, for its kind, its classes and its labels alike.
+            let texts = scan.isNumeric[targetColumn] ? nil : cellTexts(targetColumn)
+            let distinct = texts.map { Set($0.compactMap { $0 }).sorted() }
+            (target, classNames) = try encodeTarget(column: targetColumn, scan: scan, keep: keep, texts: texts, distinct: distinct,
+                                                    notes: &notes)
+            if let distinct { kinds[targetColumn] = .categorical(distinct) }
         }
         let newSchema = CSVSchema(
             features: plan.map { CSVSchema.Feature(name: names[$0.column], categories: $0.categories, fill: $0.fill) },
@@ -147,7 +158,7 @@ struct CSVTableBuilder {
                             + missingColumns.prefix(10).map { "'\($0)'" }.joined(separator: ", ")
                             + (missingColumns.count > 10 ? " and \(missingColumns.count - 10) more" : ""))
         }
-        let ignored = names.indices.filter { if case .dropped = kinds[$0] { true } else { false } }
+        let ignored = names.indices.filter { if case .dropped(let reason) = kinds[$0] { reason != Self.unreadTarget } else { false } }
         if !ignored.isEmpty {
             notes.append("ignored column(s) the model was not trained on: " + ignored.prefix(10).map { "'\(names[$0])'" }.joined(separator: ", "))
         }
@@ -179,7 +190,7 @@ struct CSVTableBuilder {
     private func resolveTarget() throws -> Int? {
         if let schema {
             // A schema's target is read when the file has it (evaluation) and skipped otherwise (prediction).
-            guard let name = schema.target else { return nil }
+            guard readingTarget, let name = schema.target else { return nil }
             return names.firstIndex(of: name)
         }
         guard let name = options.target?.column else { return nil }
@@ -241,16 +252,14 @@ struct CSVTableBuilder {
                                 defer { start = end }
                                 if isMarker(base + start, count) {
                                     missing[index] = true
+                                } else if numeric[column], let v = parseDecimal(base + start, count: count) {
+                                    out[index] = v   // the common case first: nan and inf never parse
                                 } else if isNonFiniteSpelling(base + start, count) {
                                     missing[index] = true
                                     nonFinite += 1
                                 } else if numeric[column] {
-                                    if let v = parseDecimal(base + start, count: count) {
-                                        out[index] = v
-                                    } else {
-                                        numeric[column] = false
-                                        firstText[column] = row
-                                    }
+                                    numeric[column] = false
+                                    firstText[column] = row
                                 }
                             }
                         }
@@ -332,9 +341,6 @@ struct CSVTableBuilder {
         }
     }
 
-    /// The sorted distinct texts of `column`.
-    private func distinctTexts(_ column: Int) -> [String] { Set(cellTexts(column).compactMap { $0 }).sorted() }
-
     /// Sorted distinct texts of a categorical column and each row's index into them (-1 where missing).
     private func encodeCategories(_ column: Int) -> ([String], [Int32]) {
         var lookup: [String: Int32] = [:]
@@ -356,8 +362,10 @@ struct CSVTableBuilder {
     // MARK: - Target
 
     /// The target tensor and class names: with a schema, encoded with the schema's classes; otherwise as
-    /// `options.target` asks, inferring the task for `.inferred`.
-    private func encodeTarget(column: Int, scan: Scan, keep: [Int], notes: inout [String]) throws -> (Tensor, [String]) {
+    /// `options.target` asks, inferring the task for `.inferred`. `texts` and `distinct` are a text
+    /// column's cells and its sorted distinct values (nil for a numeric column).
+    private func encodeTarget(column: Int, scan: Scan, keep: [Int], texts: [String?]?, distinct: [String]?,
+                              notes: inout [String]) throws -> (Tensor, [String]) {
         let numeric = scan.isNumeric[column]
         let values = keep.map { scan.values[$0 * columns + column] }
         func nonNumeric() -> DataError {
@@ -369,7 +377,7 @@ struct CSVTableBuilder {
                 guard numeric else { throw nonNumeric() }
                 return (Tensor(values), [])
             }
-            return (Tensor(try schemaLabels(column: column, classes: classes, keep: keep)), classes)
+            return (Tensor(try schemaLabels(column: column, texts: texts ?? cellTexts(column), classes: classes, keep: keep)), classes)
         }
         let isWhole = numeric && values.allSatisfy { $0 == $0.rounded() && abs($0) <= 1e15 }
         let task: CSVTarget
@@ -396,8 +404,8 @@ struct CSVTableBuilder {
         case (.regression, false):
             throw nonNumeric()
         case (_, false):
-            let classes = distinctTexts(column)
-            return (Tensor(try schemaLabels(column: column, classes: classes, keep: keep)), classes)
+            let classes = distinct ?? []
+            return (Tensor(try schemaLabels(column: column, texts: texts ?? [], classes: classes, keep: keep)), classes)
         case (_, true):
             if let o = values.firstIndex(where: { $0 != $0.rounded() || abs($0) > 1e15 }) {
                 throw DataError("classification target at \(location(keep[o], column)) is \(text(keep[o], column)), not an "
@@ -411,9 +419,8 @@ struct CSVTableBuilder {
 
     /// Class indices of the kept rows for known `classes`, matched by text (or by whole-number value, so
     /// "1.0" finds class "1"). A label outside `classes` is an error naming where it is.
-    private func schemaLabels(column: Int, classes: [String], keep: [Int]) throws -> [Int] {
+    private func schemaLabels(column: Int, texts: [String?], classes: [String], keep: [Int]) throws -> [Int] {
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-        let texts = cellTexts(column)
         var unknown: [(row: Int, label: String)] = [], unknownCount = 0
         let labels: [Int] = keep.map { row in
             let label = texts[row] ?? ""
@@ -436,10 +443,13 @@ struct CSVTableBuilder {
 /// Whether `count` bytes spell a non-finite number — `nan`, `inf`, `infinity`, with an optional sign, in
 /// any case — which a table never holds as a value: such a cell is missing.
 func isNonFiniteSpelling(_ text: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    guard count >= 3 && count <= 9 else { return false }
-    var start = 0
-    if text[0] == UInt8(ascii: "-") || text[0] == UInt8(ascii: "+") { start = 1 }
-    var word = ""
-    for i in start..<count { word.unicodeScalars.append(Unicode.Scalar(text[i] | 0x20)) }   // ASCII lower case
-    return word == "nan" || word == "inf" || word == "infinity"
+    let start = count > 0 && (text[0] == UInt8(ascii: "-") || text[0] == UInt8(ascii: "+")) ? 1 : 0
+    let length = count - start
+    // Byte by byte, ASCII letters folded to lower case: no String is made for the cell.
+    func spells(_ word: StaticString) -> Bool {
+        guard word.utf8CodeUnitCount == length else { return false }
+        for i in 0..<length where text[start + i] | 0x20 != word.utf8Start[i] { return false }
+        return true
+    }
+    return spells("nan") || spells("inf") || spells("infinity")
 }

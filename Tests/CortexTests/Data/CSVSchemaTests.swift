@@ -63,6 +63,9 @@ struct CSVSchemaTests {
         #expect(later.features.scalars == [5, 0, 0, 1, 6, 0, 0, 0])
         #expect(later.target?.integers == [0, 1])
         #expect(later.notes.contains { $0.contains("'extra'") } && later.notes.contains { $0.contains("not seen in training") })
+        // Prediction passes over a target column, even with a label the model never saw, and says nothing of it.
+        let passedOver = try CSVTable.parse(Data("label,colour,size\nzebra,red,5\n".utf8), schema: schema, readingTarget: false)
+        #expect(passedOver.target == nil && passedOver.features.scalars == [5, 0, 0, 1] && passedOver.notes.isEmpty)
         // Without the target column (prediction), the target is simply absent.
         let inputs = try table("size,colour\n7,blue\n", schema: schema)
         #expect(inputs.target == nil && inputs.features.scalars == [7, 1, 0, 0])
