@@ -34,7 +34,7 @@ struct DemoCommand: ParsableCommand {
         let optimizer = Adam(model.parameters(), learningRate: 2e-3)
         // A complete run directory, as `cortex train` writes: evaluate, predict and train --resume work on it.
         let directory = RunDirectory(output)
-        _ = try directory.prepare(resume: false, overwrite: true)
+        _ = try directory.prepareStaging(resume: false, overwrite: true)
         let outputDirectory = directory.staging
         let config = RunConfig(model: "cnn", hidden: [], inputShape: [1, 28, 28], outputs: 10, isClassification: true,
                                classNames: IDXDataset.fashionMNISTClassNames, featureNames: [], seed: seed,

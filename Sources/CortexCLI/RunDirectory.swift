@@ -37,12 +37,8 @@ struct RunDirectory {
     /// A new run needs an empty or absent `final`, or `overwrite`. `resume` continues the unfinished run in
     /// the staging directory when there is one (a killed or failed run), else the finished run in `final`
     /// (copied into staging first). Temporary files left by a killed atomic write are removed.
-    func prepare(resume: Bool, overwrite: Bool) throws -> URL? {
-        try prepareStaging(resume: resume, overwrite: overwrite).resumeFrom
-    }
-
-    /// As `prepare`, also saying whether the staging directory holds an unfinished run from before (which
-    /// a failure must leave alone) rather than one made just now (which a failure should remove).
+    /// `unfinished` says whether the staging directory holds an unfinished run from before (which a
+    /// failure must leave alone) rather than one made just now (which a failure should remove).
     func prepareStaging(resume: Bool, overwrite: Bool) throws -> (resumeFrom: URL?, unfinished: Bool) {
         var isDirectory: ObjCBool = false
         if Self.manager.fileExists(atPath: final.path, isDirectory: &isDirectory), !isDirectory.boolValue {

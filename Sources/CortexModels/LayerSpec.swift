@@ -130,15 +130,4 @@ public enum LayerSpec {
         }
         return (name, positional, named)
     }
-
-    /// The product of `dims`, or nil when it overflows.
-    static func checkedProduct(_ dims: [Int]) -> Int? {
-        var product = 1
-        for d in dims {
-            let (p, overflow) = product.multipliedReportingOverflow(by: d)
-            if overflow { return nil }
-            product = p
-        }
-        return product
-    }
 }

@@ -23,13 +23,8 @@ struct ParameterBudget {
     mutating func add(_ layer: String, _ products: [[Int]]) throws {
         var count = 0
         for factors in products {
-            var product = 1
-            for f in factors {
-                guard f >= 0 else { throw ModelSizeError("\(layer): negative size \(f)") }
-                let (p, overflow) = product.multipliedReportingOverflow(by: f)
-                guard !overflow else { throw tooLarge(layer, exact: nil) }
-                product = p
-            }
+            if let f = factors.first(where: { $0 < 0 }) { throw ModelSizeError("\(layer): negative size \(f)") }
+            guard let product = checkedProduct(factors) else { throw tooLarge(layer, exact: nil) }
             let (sum, overflow) = count.addingReportingOverflow(product)
             guard !overflow else { throw tooLarge(layer, exact: nil) }
             count = sum
@@ -45,4 +40,15 @@ struct ParameterBudget {
                               + "(half of this machine's \(ByteCount.text(Double(ProcessInfo.processInfo.physicalMemory))), "
                               + "and training needs about four times the weights)")
     }
+}
+
+/// The product of `dims`, or nil when it overflows `Int`.
+func checkedProduct(_ dims: [Int]) -> Int? {
+    var product = 1
+    for d in dims {
+        let (p, overflow) = product.multipliedReportingOverflow(by: d)
+        if overflow { return nil }
+        product = p
+    }
+    return product
 }

@@ -105,7 +105,7 @@ public struct RunConfig: Codable, Sendable {
         guard !inputShape.isEmpty, inputShape.count <= 3, inputShape.allSatisfy({ $0 > 0 && $0 <= 1 << 32 }) else {
             throw fail("inputShape \(inputShape) must be 1 to 3 positive sizes")
         }
-        guard let inputSize = LayerSpec.checkedProduct(inputShape) else { throw fail("inputShape \(inputShape) overflows") }
+        guard let inputSize = checkedProduct(inputShape) else { throw fail("inputShape \(inputShape) overflows") }
         guard outputs >= 1 && outputs <= 1 << 24 else { throw fail("outputs \(outputs) must be between 1 and 2^24") }
         guard hidden.allSatisfy({ $0 > 0 }) else { throw fail("hidden sizes \(hidden) must be positive") }
         if isClassification {
@@ -147,7 +147,7 @@ public struct RunConfig: Codable, Sendable {
         var budget = ParameterBudget(limitBytes: memoryLimit)
         switch model {
         case "mlp":
-            var width = LayerSpec.checkedProduct(inputShape) ?? Int.max
+            var width = checkedProduct(inputShape) ?? Int.max
             for (i, h) in (hidden + [outputs]).enumerated() {
                 try budget.add(i < hidden.count ? "hidden layer \(i + 1) (\(width) → \(h))" : "the output layer (\(width) → \(h))", [[width, h], [h]])
                 width = h

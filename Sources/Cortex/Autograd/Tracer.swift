@@ -111,51 +111,77 @@ public enum Tracer {
 /// The graph being built by a running trace. Keeps every tensor it has named alive, so that no address
 /// is reused by a later tensor while the trace runs.
 final class TraceRecorder: @unchecked Sendable {
-    private var names: [ObjectIdentifier: String] = [:]
+    /// Where a traced tensor comes from: an input or a module's tensor (by name), or a recorded op.
+    private enum Source {
+        case named(String)
+        case op(Int)
+    }
+
+    /// An op as recorded, before pruning and numbering.
+    private struct Recorded {
+        let kind: String
+        let attributes: [String: OpAttribute]
+        let sources: [Source?]
+        let inputShapes: [[Int]]
+        let outputShape: [Int]
+        let parameterCount: Int
+        let flops: Int
+    }
+
+    private var sources: [ObjectIdentifier: Source] = [:]
     private var parameterIDs: Set<ObjectIdentifier> = []
     private var kept: [Tensor] = []
-    private(set) var ops: [TracedOp] = []
+    private var recorded: [Recorded] = []
 
     /// The ops `output` depends on (scratch ops inside another op, such as reshaping a bias, are not),
-    /// renumbered in order.
+    /// numbered in order.
     func opsLeadingTo(_ output: Tensor) -> [TracedOp] {
-        guard let last = names[ObjectIdentifier(output)], last.hasPrefix("%"), let end = Int(last.dropFirst()) else { return [] }
+        guard case .op(let end)? = sources[ObjectIdentifier(output)] else { return [] }
         var needed = Set([end])
-        for op in ops.reversed() where needed.contains(op.index) {
-            for input in op.inputs where input.hasPrefix("%") { if let i = Int(input.dropFirst()) { needed.insert(i) } }
+        for index in stride(from: end, through: 0, by: -1) where needed.contains(index) {
+            for case .op(let i)? in recorded[index].sources { needed.insert(i) }
         }
-        var renumbered: [Int: Int] = [:]
-        return ops.filter { needed.contains($0.index) }.enumerated().map { position, op in
-            renumbered[op.index] = position
-            let inputs = op.inputs.map { input in
-                input.hasPrefix("%") ? Int(input.dropFirst()).flatMap { renumbered[$0] }.map { "%\($0)" } ?? input : input
+        var number: [Int: Int] = [:]
+        return recorded.indices.filter(needed.contains).map { index in
+            let op = recorded[index]
+            number[index] = number.count
+            let inputs = op.sources.enumerated().map { position, source in
+                switch source {
+                case .named(let name)?: name
+                case .op(let i)?: "%\(number[i]!)"
+                case nil: "const\(position)"
+                }
             }
-            return TracedOp(index: position, kind: op.kind, attributes: op.attributes, inputs: inputs, inputShapes: op.inputShapes,
-                            outputShape: op.outputShape, parameterCount: op.parameterCount, flops: op.flops)
+            return TracedOp(index: number[index]!, kind: op.kind, attributes: op.attributes, inputs: inputs,
+                            inputShapes: op.inputShapes, outputShape: op.outputShape, parameterCount: op.parameterCount,
+                            flops: op.flops)
         }
     }
 
     func name(_ t: Tensor, _ name: String, isParameter: Bool) {
+        remember(t, as: .named(name))
+        if isParameter { parameterIDs.insert(ObjectIdentifier(t)) }
+    }
+
+    /// Keeps `t` alive for the trace, so that no later tensor reuses its address.
+    private func remember(_ t: Tensor, as source: Source) {
         let id = ObjectIdentifier(t)
-        guard names[id] == nil else { return }
-        names[id] = name
-        if isParameter { parameterIDs.insert(id) }
+        guard sources[id] == nil else { return }
+        sources[id] = source
         kept.append(t)
     }
 
     func record(_ kind: String, attributes: [String: OpAttribute], inputs: [Tensor], output: Tensor) {
-        let sources = inputs.map { names[ObjectIdentifier($0)] }
-        guard sources.contains(where: { $0 != nil }) else { return }
+        let inputSources = inputs.map { sources[ObjectIdentifier($0)] }
+        guard inputSources.contains(where: { $0 != nil }) else { return }
         var counted = Set<ObjectIdentifier>()
         let parameters = inputs.filter { parameterIDs.contains(ObjectIdentifier($0)) && counted.insert(ObjectIdentifier($0)).inserted }
             .reduce(0) { $0 + $1.count }
         let shapes = inputs.map(\.shape)
-        let op = TracedOp(index: ops.count, kind: kind, attributes: attributes,
-                          inputs: sources.enumerated().map { $0.element ?? "const\($0.offset)" }, inputShapes: shapes,
-                          outputShape: output.shape, parameterCount: parameters,
-                          flops: Tracer.flops(kind: kind, attributes: attributes, inputShapes: shapes, outputShape: output.shape))
-        ops.append(op)
-        name(output, "%\(op.index)", isParameter: false)
+        recorded.append(Recorded(kind: kind, attributes: attributes, sources: inputSources, inputShapes: shapes,
+                                 outputShape: output.shape, parameterCount: parameters,
+                                 flops: Tracer.flops(kind: kind, attributes: attributes, inputShapes: shapes, outputShape: output.shape)))
+        remember(output, as: .op(recorded.count - 1))
     }
 }
 

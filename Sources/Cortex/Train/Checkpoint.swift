@@ -117,21 +117,22 @@ extension Trainer {
             (String($0.dropFirst("rng.transform.".count)), try words($0))
         })
         var modelState: [String: Tensor] = [:]
-        var optimizerStates = Dictionary(uniqueKeysWithValues: optimizerPrefixes.map { ($0.prefix, [String: Tensor]()) })
+        let prefixes = optimizerPrefixes   // computed once, not per tensor of the archive
+        var optimizerStates = Dictionary(uniqueKeysWithValues: prefixes.map { ($0.prefix, [String: Tensor]()) })
         for name in archive.names {
             if name.hasPrefix("model.") { modelState[String(name.dropFirst(6))] = try archive.tensor(name) }
-            if let prefix = optimizerPrefixes.first(where: { name.hasPrefix($0.prefix) })?.prefix {
+            if let prefix = prefixes.first(where: { name.hasPrefix($0.prefix) })?.prefix {
                 optimizerStates[prefix]![String(name.dropFirst(prefix.count))] = try archive.tensor(name)
             }
         }
 
         // What may still throw changes state as it goes, so keep a copy of everything to put back.
         let modelBackup = model.stateDict().mapValues { $0.copied() }
-        let optimizerBackups = optimizerPrefixes.map { ($0.optimizer, $0.optimizer.stateDict().mapValues { $0.copied() }) }
+        let optimizerBackups = prefixes.map { ($0.optimizer, $0.optimizer.stateDict().mapValues { $0.copied() }) }
         let callbackBackup = callbacks.map { $0.checkpointState() }
         do {
             try model.loadStateDict(modelState)
-            for (prefix, opt) in optimizerPrefixes {
+            for (prefix, opt) in prefixes {
                 do { try opt.loadStateDict(optimizerStates[prefix]!) } catch {
                     throw CheckpointError("\(source) does not fit the optimiser saved as '\(prefix.dropLast())': \(error)")
                 }
