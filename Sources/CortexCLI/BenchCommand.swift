@@ -30,8 +30,8 @@ struct GemmBench: ParsableCommand {
         if let core = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] { print("OPENBLAS_CORETYPE=\(core)") }
         print("size    Tensor.matmul GFLOP/s  direct sgemm GFLOP/s   ratio")
         for n in sizes {
-            let a = Tensor.randn([n, n], generator: RandomGenerator(seed: 1))
-            let b = Tensor.randn([n, n], generator: RandomGenerator(seed: 2))
+            let a = Tensor.randn([n, n], generator: RandomGenerator(seed: 1), device: .cpu)
+            let b = Tensor.randn([n, n], generator: RandomGenerator(seed: 2), device: .cpu)
             let flops = 2 * Double(n) * Double(n) * Double(n)
             let direct = directGemm(a, b, n)
             // Alternate the contenders in rounds so drift in clock speed hits both alike; keep the best round.
@@ -45,20 +45,15 @@ struct GemmBench: ParsableCommand {
         }
     }
 
-    /// A closure that runs sgemm on the raw data of `a` and `b` into a preallocated result. At the sizes
-    /// benchmarked (≥ 2^23 multiply-adds from 256² on) BLAS.sgemm is one cblas_sgemm call.
+    /// A closure that runs the CPU backend's GEMM on storages uploaded once, into a preallocated result: the
+    /// engine's BLAS door with no tensor, graph or allocation around it. At the sizes benchmarked (≥ 2^23
+    /// multiply-adds from 256² on) it is one cblas_sgemm call.
     private func directGemm(_ a: Tensor, _ b: Tensor, _ n: Int) -> () -> Void {
-        let x = a.scalars, y = b.scalars
-        var out = [Float](repeating: 0, count: n * n)
+        let backend = Device.cpu.backend, layout = Layout(contiguous: [n, n])
+        let x = Operand(backend.upload(a.scalars), layout, .float32), y = Operand(backend.upload(b.scalars), layout, .float32)
+        let out = Operand(backend.allocate(byteCount: n * n * 4, zeroed: true), layout, .float32)
         return {
-            x.withUnsafeBufferPointer { px in
-                y.withUnsafeBufferPointer { py in
-                    out.withUnsafeMutableBufferPointer { po in
-                        BLAS.sgemm(transposeA: false, transposeB: false, m: n, n: n, k: n, a: px.baseAddress!, lda: n,
-                                   b: py.baseAddress!, ldb: n, c: po.baseAddress!, ldc: n)
-                    }
-                }
-            }
+            backend.gemm(transposeA: false, transposeB: false, m: n, n: n, k: n, x, lda: n, y, ldb: n, beta: 0, into: out, ldc: n)
         }
     }
 }

@@ -4,8 +4,7 @@ import Synchronization
 
 public enum BLAS {
     /// C[m×n] = alpha · op(A) · op(B) + beta · C, all row-major with leading dimensions in elements.
-    @inlinable
-    public static func sgemm(
+    static func sgemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
@@ -32,11 +31,10 @@ public enum BLAS {
     }
 
     /// Multiply-adds under which a GEMM runs on one BLAS thread.
-    public static let smallGemmWork = 1 << 23
+    static let smallGemmWork = 1 << 23
 
     /// y = alpha · op(A) · x + beta · y for a row-major m×n matrix A.
-    @inlinable
-    public static func sgemv(
+    static func sgemv(
         transposeA: Bool, m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
     ) {

@@ -23,9 +23,9 @@ enum MinFunction: FloatBinaryFunction {
 }
 enum PowFunction: FloatBinaryFunction { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { powf(a, b) } }
 
-public enum Binary {
+enum Binary {
     /// out = a op b over `shape`, with per-operand strides (0 for broadcast axes); `out` is contiguous.
-    public static func apply(_ op: BinaryOp, shape: [Int],
+    static func apply(_ op: BinaryOp, shape: [Int],
                              a: UnsafePointer<Float>, aStrides: [Int],
                              b: UnsafePointer<Float>, bStrides: [Int],
                              out: UnsafeMutablePointer<Float>) {

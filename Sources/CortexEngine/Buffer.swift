@@ -8,14 +8,14 @@ import Darwin
 #endif
 
 /// A 64-byte aligned block of memory owned by one tensor storage. Returned to the pool on deinit.
-public final class TensorBuffer: @unchecked Sendable {
-    public let raw: UnsafeMutableRawPointer
+final class TensorBuffer: @unchecked Sendable {
+    let raw: UnsafeMutableRawPointer
     /// Bytes the owner asked for; the block may be larger (its size class).
-    public let byteCount: Int
+    let byteCount: Int
     let capacity: Int
 
     /// An uninitialised buffer of at least `byteCount` bytes.
-    public init(byteCount: Int) {
+    init(byteCount: Int) {
         require(byteCount >= 0, "TensorBuffer: negative size \(byteCount)")
         let (pointer, capacity) = BufferPool.shared.take(byteCount)
         self.raw = pointer
@@ -24,14 +24,14 @@ public final class TensorBuffer: @unchecked Sendable {
     }
 
     /// A buffer whose bytes are all zero.
-    public convenience init(zeroedByteCount byteCount: Int) {
+    convenience init(zeroedByteCount byteCount: Int) {
         self.init(byteCount: byteCount)
         memset(raw, 0, byteCount)
     }
 
     deinit { BufferPool.shared.give(raw, capacity: capacity) }
 
-    @inlinable public var floats: UnsafeMutablePointer<Float> { raw.assumingMemoryBound(to: Float.self) }
+    var floats: UnsafeMutablePointer<Float> { raw.assumingMemoryBound(to: Float.self) }
 }
 
 /// A process-wide cache of freed blocks keyed by size class. Size classes step by quarters of a power

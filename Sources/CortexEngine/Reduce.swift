@@ -3,9 +3,9 @@
 
 public enum ReduceOp: Sendable { case sum, max, min }
 
-public enum Reduce {
+enum Reduce {
     /// out[o, i] = reduce_k x[o, k, i]; `out` holds outer·inner floats.
-    public static func apply(_ op: ReduceOp, _ x: UnsafePointer<Float>, outer: Int, n: Int, inner: Int,
+    static func apply(_ op: ReduceOp, _ x: UnsafePointer<Float>, outer: Int, n: Int, inner: Int,
                              into out: UnsafeMutablePointer<Float>) {
         switch op {
         case .sum: run(AddFunction.self, x, outer, n, inner, out, identity: 0, rowKernel: sumRow)
@@ -40,7 +40,7 @@ public enum Reduce {
 
     /// Sum of `n` floats with 16 independent partial sums, blocked pairwise, so rounding error grows
     /// like log(n) rather than n (PyTorch's cascade sum gives the same accuracy class).
-    public static func sumRow(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    static func sumRow(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
         if n <= 1024 { return sumBlock(x, n) }
         let half = (n / 2 + 15) & ~15
         return sumRow(x, half) + sumRow(x + half, n - half)
@@ -80,7 +80,7 @@ public enum Reduce {
     }
 
     /// Whole-array sum, split across cores above the element-wise grain.
-    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         let chunks = min(Parallel.threadCount, max(1, count / (Parallel.elementwiseGrain * 4)))
         if chunks == 1 { return sumRow(x, count) }
         var partials = [Float](repeating: 0, count: chunks)
@@ -98,7 +98,7 @@ public enum Reduce {
 
     /// Index of the first maximum (or minimum) along the middle axis; NaN counts as the maximum,
     /// as in torch.argmax.
-    public static func argExtreme(_ x: UnsafePointer<Float>, outer: Int, n: Int, inner: Int, max isMax: Bool,
+    static func argExtreme(_ x: UnsafePointer<Float>, outer: Int, n: Int, inner: Int, max isMax: Bool,
                                   into out: UnsafeMutablePointer<Int64>) {
         for o in 0..<outer {
             for i in 0..<inner {
@@ -117,7 +117,7 @@ public enum Reduce {
     }
 
     /// Inclusive prefix sum along the middle axis; `reverse` sums from the end (the cumsum adjoint).
-    public static func cumsum(_ x: UnsafePointer<Float>, outer: Int, n: Int, inner: Int, reverse: Bool,
+    static func cumsum(_ x: UnsafePointer<Float>, outer: Int, n: Int, inner: Int, reverse: Bool,
                               into out: UnsafeMutablePointer<Float>) {
         for o in 0..<outer {
             let src = x + o * n * inner, dst = out + o * n * inner

@@ -4,11 +4,11 @@
 /// A loop nest over `shape` with one stride list per operand (in elements; 0 = broadcast).
 /// Adjacent dimensions that are contiguous for every operand are merged first, so the common cases
 /// (same-shape, scalar and row broadcasts) collapse to one or two dimensions.
-public struct StridedLoop {
-    public let shape: [Int]
-    public let strides: [[Int]]
+struct StridedLoop {
+    let shape: [Int]
+    let strides: [[Int]]
 
-    public init(shape: [Int], strides: [[Int]]) {
+    init(shape: [Int], strides: [[Int]]) {
         require(strides.allSatisfy { $0.count == shape.count }, "StridedLoop: stride rank mismatch")
         var dims: [Int] = []
         var merged: [[Int]] = Array(repeating: [], count: strides.count)
@@ -30,15 +30,14 @@ public struct StridedLoop {
         self.strides = merged
     }
 
-    public var count: Int { shape.reduce(1, *) }
-    public var innerCount: Int { shape.last! }
-    public var rowCount: Int { innerCount == 0 ? 0 : count / innerCount }
-    public func innerStride(_ operand: Int) -> Int { strides[operand].last! }
+    var count: Int { shape.reduce(1, *) }
+    var innerCount: Int { shape.last! }
+    var rowCount: Int { innerCount == 0 ? 0 : count / innerCount }
+    func innerStride(_ operand: Int) -> Int { strides[operand].last! }
 
     /// Calls `body(row, offsets)` for each innermost row in `rows`, where `offsets[k]` is operand k's
     /// element offset at the row's start. Offsets are advanced incrementally, not recomputed.
-    @inlinable
-    public func forEachRow(in rows: Range<Int>, _ body: (Int, UnsafeBufferPointer<Int>) -> Void) {
+    func forEachRow(in rows: Range<Int>, _ body: (Int, UnsafeBufferPointer<Int>) -> Void) {
         let outerRank = shape.count - 1
         let operands = strides.count
         withUnsafeTemporaryAllocation(of: Int.self, capacity: max(outerRank, 1) + operands) { scratch in
@@ -71,10 +70,10 @@ public struct StridedLoop {
     }
 }
 
-public enum StridedCopy {
+enum StridedCopy {
     /// Copies the strided view `source` of `elementSize`-byte elements into the strided view
     /// `destination` (contiguous row-major when `destinationStrides` is nil).
-    public static func copy(elementSize: Int, shape: [Int], source: UnsafeRawPointer, strides: [Int],
+    static func copy(elementSize: Int, shape: [Int], source: UnsafeRawPointer, strides: [Int],
                             destination: UnsafeMutableRawPointer, destinationStrides: [Int]? = nil) {
         let loop = StridedLoop(shape: shape, strides: [strides, destinationStrides ?? contiguousStrides(shape)])
         switch elementSize {

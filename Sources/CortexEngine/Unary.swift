@@ -17,9 +17,9 @@ public enum UnaryOp: Sendable, Equatable {
     case clamp(min: Float, max: Float)
 }
 
-public enum Unary {
+enum Unary {
     /// y[i] = op(x[i]) for `count` contiguous floats; `y` may equal `x`.
-    public static func apply(_ op: UnaryOp, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    static func apply(_ op: UnaryOp, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         Parallel.forRange(count, grain: Parallel.elementwiseGrain) { range in
             let xs = x + range.lowerBound, ys = y + range.lowerBound, n = range.count
             applyChunk(op, xs, ys, n)
@@ -68,7 +68,7 @@ public enum Unary {
 
     /// dx[i] = dop/dx at x[i] times g[i], given the forward input `x` and output `y`.
     /// Each rule uses whichever of x and y makes it cheapest and most exact.
-    public static func backward(
+    static func backward(
         _ op: UnaryOp, x: UnsafePointer<Float>, y: UnsafePointer<Float>, grad g: UnsafePointer<Float>,
         into dx: UnsafeMutablePointer<Float>, count: Int
     ) {

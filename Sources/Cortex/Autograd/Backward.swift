@@ -19,7 +19,7 @@ extension Tensor {
             seed = gradient.detach()
         } else {
             require(count == 1, "backward: gradient can be omitted only for a one-element tensor, not shape \(shape)")
-            seed = Tensor.ones(shape)
+            seed = Tensor.ones(shape, device: device)
         }
         noGrad { propagate(seed, retainGraph: retainGraph) }
     }
@@ -58,7 +58,7 @@ extension Tensor {
         } else {
             // Own the storage: `g` may share its buffer with another input's gradient (add passes
             // the same tensor to both sides), and optimisers update gradients in place.
-            let owned = Tensor(uninitialized: shape, dtype: g.dtype)
+            let owned = g.makeOutput(shape, dtype: g.dtype)
             g.copyValues(into: owned)
             grad = owned
         }

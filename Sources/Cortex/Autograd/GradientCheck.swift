@@ -19,7 +19,7 @@ public struct GradientCheckResult: CustomStringConvertible, Sendable {
 public func gradientCheck(_ function: ([Tensor]) -> Tensor, inputs: [Tensor], epsilon: Float = 1e-3,
                           rtol: Double = 1e-2, atol: Double = 1e-3, seed: UInt64 = 7) -> GradientCheckResult {
     let output = function(inputs)
-    let cotangent = Tensor.randn(output.shape, generator: RandomGenerator(seed: seed))
+    let cotangent = Tensor.randn(output.shape, generator: RandomGenerator(seed: seed), device: output.device)
     let weights = cotangent.scalars.map(Double.init)
     for input in inputs { input.grad = nil }
     output.backward(cotangent)

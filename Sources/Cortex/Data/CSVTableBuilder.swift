@@ -80,10 +80,9 @@ struct CSVTableBuilder {
             throw DataError("the features would be a \(keep.count) × \(width) float matrix (\(ByteCount.text(Double(keep.count) * Double(width) * 4))), "
                             + "more than half of this machine's memory; lower maxCategories or leave out wide categorical columns")
         }
-        let features = Tensor.zeros([keep.count, width])
+        var matrix = [Float](repeating: 0, count: keep.count * width)
         var unknown = 0
-        withExtendedLifetime(features) {
-            let out = features.floatPointer
+        matrix.withUnsafeMutableBufferPointer { out in
             scan.values.withUnsafeBufferPointer { values in
                 for (o, row) in keep.enumerated() {
                     var offset = o * width
@@ -101,6 +100,7 @@ struct CSVTableBuilder {
                 }
             }
         }
+        let features = Tensor(matrix, shape: [keep.count, width])
         if unknown > 0 {
             notes.append("\(unknown) categorical cell(s) hold a category not seen in training; their one-hot features are all 0")
         }

@@ -81,9 +81,9 @@ public enum IDX {
             throw fail("header says \(declared) but \(exact) \(available) remain")
         }
 
-        let out = Tensor(uninitialized: shape, dtype: type.dtype)
-        try withExtendedLifetime(out) {
-            let destination = UnsafeMutableRawBufferPointer(start: out.rawPointer, count: out.count * type.dtype.byteSize)
+        let elementCount = shape.reduce(1, *)
+        var data = [UInt8](repeating: 0, count: elementCount * type.dtype.byteSize)
+        try data.withUnsafeMutableBytes { destination in
             // Values whose Cortex type has the file's width are read in place; the others go through a scratch buffer.
             let inPlace = type.byteSize == type.dtype.byteSize
             let staging = inPlace ? destination : .allocate(byteCount: byteCount, alignment: 16)
@@ -92,8 +92,9 @@ public enum IDX {
             guard read == byteCount else {
                 throw fail("header says \(declared) but only \(read) remain\(source.isCompressed ? " after decompression" : "")")
             }
-            convertBigEndian(type, from: UnsafeRawBufferPointer(staging), into: destination, count: out.count)
+            convertBigEndian(type, from: UnsafeRawBufferPointer(staging), into: destination, count: elementCount)
         }
+        let out = Tensor(bytes: data, shape: shape, dtype: type.dtype)
         let trailing = try source.remainingCount()
         guard trailing == 0 else {
             throw fail("\(trailing) bytes of trailing data after the \(declared) the header declares")

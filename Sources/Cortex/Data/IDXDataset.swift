@@ -40,13 +40,9 @@ public struct IDXDataset: Dataset {
                             + "\(labelsURL.lastPathComponent) holds \(rawLabels.shape[0]) labels", path: imagesURL.path)
         }
         let (n, height, width) = (rawImages.shape[0], rawImages.shape[1], rawImages.shape[2])
-        let images = Tensor(uninitialized: [n, 1, height, width], dtype: .float32)
-        withExtendedLifetime((rawImages, images)) {
-            let source = rawImages.rawPointer.assumingMemoryBound(to: UInt8.self)
-            let destination = images.floatPointer
-            // Divided, not multiplied by 1/255, so the values equal torchvision's `ToTensor` bit for bit.
-            for i in 0..<images.count { destination[i] = Float(source[i]) / 255 }
-        }
+        // Divided (a tensor division), not multiplied by 1/255, so the values equal torchvision's `ToTensor` bit for bit.
+        let pixels = rawImages.to(.float32).reshaped([n, 1, height, width])
+        let images = pixels / pixels.constant(255)
         return IDXDataset(images: images, labels: rawLabels.to(.int64))
     }
 

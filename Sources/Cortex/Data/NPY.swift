@@ -59,10 +59,14 @@ public enum NPY {
                                                   : "\(what) but \(available) follow the header (\(available - byteCount) extra)")
         }
 
-        let out = Tensor(uninitialized: header.shape, dtype: header.dtype)
-        withExtendedLifetime(out) {
-            convert(UnsafeRawBufferPointer(rebasing: file[dataStart...]), header: header, into: out.rawPointer, count: count)
+        let data = [UInt8](unsafeUninitializedCapacity: count * header.dtype.byteSize) { buffer, initialized in
+            if count > 0 {
+                convert(UnsafeRawBufferPointer(rebasing: file[dataStart...]), header: header, into: UnsafeMutableRawPointer(buffer.baseAddress!),
+                        count: count)
+            }
+            initialized = count * header.dtype.byteSize
         }
+        let out = Tensor(bytes: data, shape: header.shape, dtype: header.dtype)
         guard header.fortranOrder && header.shape.count > 1 else { return out }
         // Column-major: axis 0 varies fastest. Read the buffer through those strides into row-major order.
         var strides: [Int] = [], stride = 1
@@ -130,9 +134,7 @@ public enum NPY {
         let length = header.count
         out += (0..<(prefixLength - 8)).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
         out += header
-        withExtendedLifetime(source) {
-            out.append(source.rawPointer.assumingMemoryBound(to: UInt8.self), count: source.count * source.dtype.byteSize)
-        }
+        out.append(contentsOf: source.bytes)
         return out
     }
 

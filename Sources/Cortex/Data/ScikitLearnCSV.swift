@@ -40,10 +40,8 @@ public enum ScikitLearnCSV {
         }
 
         let width = featureCount + 1
-        let features = Tensor(uninitialized: [sampleCount, featureCount], dtype: .float32)
-        let target = Tensor(uninitialized: [sampleCount], dtype: .int64)
-        try withExtendedLifetime((features, target)) {
-            let x = features.floatPointer, y = target.rawPointer.assumingMemoryBound(to: Int64.self)
+        var x = [Float](repeating: 0, count: sampleCount * featureCount), y = [Int](repeating: 0, count: sampleCount)
+        do {
             try tokens.bytes.withUnsafeBufferPointer { bytes in
                 for row in 0..<sampleCount {
                     let line = tokens.rowLines[row + 1]
@@ -63,11 +61,12 @@ public enum ScikitLearnCSV {
                             throw DataError("line \(line): class index \(value) is not one of 0..<\(classNames.count) "
                                             + "(\(classNames.joined(separator: ", ")))")
                         }
-                        y[row] = Int64(value)
+                        y[row] = Int(value)
                     }
                 }
             }
         }
+        let features = Tensor(x, shape: [sampleCount, featureCount]), target = Tensor(y)
         return CSVTable(columnNames: featureNames + ["target"], columnKinds: Array(repeating: .numeric, count: width),
                         featureNames: featureNames, features: features, targetName: "target", target: target,
                         classNames: classNames, droppedRowCount: 0)

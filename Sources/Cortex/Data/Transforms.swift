@@ -15,7 +15,7 @@ public struct Standardizer: Sendable {
             let mean = data.mean(dim: 0)
             // Population std (ddof 0), as StandardScaler.
             let std = data.variance(dims: [0], correction: 0).sqrt()
-            return (mean, Tensor.where(std.eq(0), Tensor.ones([]), std))
+            return (mean, Tensor.where(std.eq(0), std.constant(1), std))
         }
         mean = m
         std = s
@@ -36,7 +36,7 @@ public func normalize(_ images: Tensor, mean: [Float], std: [Float]) -> Tensor {
     require(images.rank >= 2 && mean.count == images.shape[1] && std.count == images.shape[1],
             "normalize: \(mean.count) means and \(std.count) stds for images of shape \(images.shape)")
     let view = [1, mean.count] + Array(repeating: 1, count: images.rank - 2)
-    return (images - Tensor(mean, shape: view)) / Tensor(std, shape: view)
+    return (images - Tensor(mean, shape: view, device: images.device)) / Tensor(std, shape: view, device: images.device)
 }
 
 /// One-hot float32 rows (N, classes) for integer labels (N).
@@ -48,7 +48,7 @@ public func oneHot(_ labels: Tensor, classes: Int) -> Tensor {
         require(label >= 0 && label < classes, "one_hot: label \(label) at position \(i) is out of range for \(classes) classes")
         out[i * classes + label] = 1
     }
-    return Tensor(out, shape: labels.shape + [classes])
+    return Tensor(out, shape: labels.shape + [classes], device: labels.device)
 }
 
 /// A per-batch input transform (augmentation) whose randomness a checkpoint can keep: `Trainer` saves
@@ -130,7 +130,7 @@ public struct RandomHorizontalFlip: BatchTransform {
     public func callAsFunction(_ images: Tensor) -> Tensor {
         require(images.rank == 4, "RandomHorizontalFlip: expects (N, C, H, W) images, got \(images.shape)")
         let width = images.shape[3]
-        let reversed = Tensor(Array((0..<width).reversed()))
+        let reversed = Tensor(Array((0..<width).reversed()), device: images.device)
         let flips = (0..<images.shape[0]).map { n -> Tensor in
             let image = images.selected(0, n)
             return generator.nextUniform() < probability ? image.indexSelect(2, reversed) : image

@@ -216,6 +216,11 @@ public struct SafetensorsWriter: Sendable {
     /// Copies `bytes` (little-endian, row-major) as tensor `name`. Throws on a duplicate or reserved
     /// name, a negative or overflowing shape, or a byte count that doesn't match shape and dtype.
     public mutating func add(_ name: String, dtype: SafetensorsDType, shape: [Int], bytes: UnsafeRawBufferPointer) throws {
+        try add(name, dtype: dtype, shape: shape, bytes: [UInt8](bytes))
+    }
+
+    /// Adds a tensor given as its raw little-endian bytes, row-major.
+    public mutating func add(_ name: String, dtype: SafetensorsDType, shape: [Int], bytes: [UInt8]) throws {
         guard name != "__metadata__" else { throw SafetensorsError("tensor name '__metadata__' is reserved") }
         guard tensors[name] == nil else { throw SafetensorsError("tensor '\(name)' added twice") }
         guard let expected = checkedByteCount(shape, dtype) else {
@@ -224,7 +229,7 @@ public struct SafetensorsWriter: Sendable {
         guard bytes.count == expected else {
             throw SafetensorsError("tensor '\(name)': got \(bytes.count) bytes, but shape \(shape) of \(dtype) needs \(expected)")
         }
-        tensors[name] = Pending(dtype: dtype, shape: shape, bytes: [UInt8](bytes))
+        tensors[name] = Pending(dtype: dtype, shape: shape, bytes: bytes)
     }
 
     /// The 8-byte length, the space-padded header, and the tensors' names in data order.

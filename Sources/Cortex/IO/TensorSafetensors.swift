@@ -40,9 +40,7 @@ extension SafetensorsArchive {
                 case .I8: .int8
                 default: .bool
                 }
-                let t = Tensor(uninitialized: entry.shape, dtype: dtype)
-                if n > 0 { t.rawPointer.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
-                return t
+                return Tensor(bytes: [UInt8](bytes), shape: entry.shape, dtype: dtype)
             case .F64:
                 return Tensor((0..<n).map { Float(load(Double.self, $0)) }, shape: entry.shape)
             case .I16:
@@ -60,11 +58,7 @@ extension SafetensorsArchive {
 extension SafetensorsWriter {
     /// Adds a tensor (any layout; written row-major in its own dtype).
     public mutating func add(_ name: String, _ tensor: Tensor) throws {
-        let c = tensor.contiguousStorage()
-        try withExtendedLifetime(c) {
-            try add(name, dtype: c.dtype.safetensorsType, shape: c.shape,
-                    bytes: UnsafeRawBufferPointer(start: c.rawPointer, count: c.count * c.dtype.byteSize))
-        }
+        try add(name, dtype: tensor.dtype.safetensorsType, shape: tensor.shape, bytes: tensor.bytes)
     }
 }
 

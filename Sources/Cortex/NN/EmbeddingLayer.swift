@@ -13,7 +13,7 @@ public final class Embedding: Module, Layer {
         if let paddingIndex {
             require(paddingIndex >= -count && paddingIndex < count, "Embedding: padding index \(paddingIndex) out of range for \(count) rows")
             let row = paddingIndex < 0 ? paddingIndex + count : paddingIndex
-            table.floatPointer.advanced(by: row * dimension).update(repeating: 0, count: dimension)
+            table.selected(0, row).fill(0)
         }
         weight = table.requiringGrad()
         self.paddingIndex = paddingIndex

@@ -24,6 +24,11 @@ extension Tensor {
         }
     }
 
+    /// This tensor read as if expanded to `target`, as a kernel argument.
+    func broadcastOperand(to target: [Int]) -> Operand {
+        Operand(storage, Layout(shape: target, strides: broadcastStrides(to: target), offset: offset), dtype)
+    }
+
     func requireFloat(_ op: String) {
         require(dtype == .float32, "\(op): expects float32 tensors, got \(dtype); convert with .to(.float32)")
     }
@@ -32,11 +37,8 @@ extension Tensor {
     static func binaryKernel(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, name: String) -> Tensor {
         a.requireFloat(name); b.requireFloat(name)
         let shape = broadcastShapes(a.shape, b.shape, op: name)
-        let out = Tensor(uninitialized: shape)
-        withExtendedLifetime((a, b)) {
-            Binary.apply(op, shape: shape, a: a.floatPointer, aStrides: a.broadcastStrides(to: shape),
-                         b: b.floatPointer, bStrides: b.broadcastStrides(to: shape), out: out.floatPointer)
-        }
+        let out = a.makeOutput(shape)
+        a.backend.binary(op, a.broadcastOperand(to: shape), b.broadcastOperand(to: shape), into: out.operand)
         return out
     }
 
@@ -98,10 +100,10 @@ extension Tensor {
             let x = base.detach(), e = exponent.detach()
             // d/dx x^e = e·x^(e−1), taken as 0 where e = 0 (PyTorch's convention).
             let dx = base.requiresGrad
-                ? Tensor.where(e.eq(0), Tensor.zeros([]), g * e * x.pow(e - 1)).sumToShape(base.shape) : nil
+                ? Tensor.where(e.eq(0), g.constant(0), g * e * x.pow(e - 1)).sumToShape(base.shape) : nil
             // d/de x^e = x^e·log x, taken as 0 where x = 0 and e ≥ 0.
             let de = exponent.requiresGrad
-                ? Tensor.where(x.eq(0) & e.ge(0), Tensor.zeros([]), g * result * x.log()).sumToShape(exponent.shape) : nil
+                ? Tensor.where(x.eq(0) & e.ge(0), g.constant(0), g * result * x.log()).sumToShape(exponent.shape) : nil
             return [dx, de]
         }
     }

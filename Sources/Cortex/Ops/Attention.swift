@@ -16,7 +16,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
     require(!(isCausal && mask != nil), "\(op): pass either a mask or isCausal, not both")
     var scores = query.matmul(key.transposed(-2, -1)) * (scale ?? 1 / Float(e).squareRoot())
     if isCausal {
-        scores = scores.maskedFill(!Tensor.triangleMask(rows: l, cols: s, diagonal: 0, lower: true), -.infinity)
+        scores = scores.maskedFill(!Tensor.triangleMask(rows: l, cols: s, diagonal: 0, lower: true, device: query.device), -.infinity)
     } else if let mask {
         scores = mask.dtype == .bool ? scores.maskedFill(!mask, -.infinity) : scores + mask
     }
@@ -29,7 +29,7 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
 public func dropout(_ input: Tensor, probability p: Float, training: Bool = true, generator: RandomGenerator? = nil) -> Tensor {
     require(p >= 0 && p <= 1, "dropout: probability \(p) is outside [0, 1]")
     if !training || p == 0 { return input }
-    if p == 1 { return input * Tensor.zeros([]) }
-    let keep = Tensor.bernoulli(input.shape, probability: 1 - p, generator: generator)
+    if p == 1 { return input * input.constant(0) }
+    let keep = Tensor.bernoulli(input.shape, probability: 1 - p, generator: generator, device: input.device)
     return input * (keep / (1 - p))
 }

@@ -1,47 +1,6 @@
 // Convolutions as im2col + GEMM: conv2d (stride, padding, dilation, groups), conv1d as a conv2d of
 // height 1, and conv_transpose2d, whose forward is conv2d's input-gradient and vice versa.
 import CortexEngine
-import CCortexKernels
-
-/// The geometry of one 2-D convolution, checked once and shared by forward and backward.
-struct ConvGeometry {
-    let batch: Int, inChannels: Int, height: Int, width: Int
-    let outChannels: Int, groups: Int, kernelH: Int, kernelW: Int
-    let strideH: Int, strideW: Int, padH: Int, padW: Int, dilationH: Int, dilationW: Int
-    /// Spatial size of the conv2d output (for conv_transpose2d: of its input).
-    let outH: Int, outW: Int
-
-    var inPerGroup: Int { inChannels / groups }
-    var outPerGroup: Int { outChannels / groups }
-    /// Rows of the im2col matrix of one group: (C/groups)·kh·kw.
-    var patch: Int { inPerGroup * kernelH * kernelW }
-    var outPlane: Int { outH * outW }
-    var inPlane: Int { height * width }
-
-    func im2col(_ image: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
-        ck_im2col(image, col, inPerGroup, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW)
-    }
-
-    func col2im(_ col: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
-        ck_col2im(col, image, inPerGroup, height, width, kernelH, kernelW, padH, padW, strideH, strideW, dilationH, dilationW)
-    }
-
-    /// Runs `body(sample, chunk, col)` for every sample, the samples split across cores with one
-    /// im2col scratch buffer per chunk. Each sample's GEMMs are small, so they run single-threaded
-    /// side by side rather than each waking BLAS's thread pool.
-    func forEachSample(_ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
-        Parallel.forChunks(batch) { chunk, samples in
-            let col = TensorBuffer(byteCount: patch * outPlane * MemoryLayout<Float>.size)
-            withExtendedLifetime(col) {
-                for n in samples { body(n, chunk, col.floats) }
-            }
-        }
-    }
-
-    func forEachSample(_ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
-        forEachSample { n, _, col in body(n, col) }
-    }
-}
 
 func pair(_ values: [Int], _ name: String, _ op: String) -> (Int, Int) {
     require(values.count == 1 || values.count == 2, "\(op): \(name) must have 1 or 2 values, got \(values)")
@@ -71,17 +30,8 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
                            outChannels: weight.shape[0], groups: groups, kernelH: kh, kernelW: kw,
                            strideH: sh, strideW: sw, padH: ph, padW: pw, dilationH: dh, dilationW: dw, outH: outH, outW: outW)
     let x = input.contiguousStorage(), w = weight.contiguousStorage()
-    let out = Tensor(uninitialized: [geo.batch, geo.outChannels, outH, outW])
-    withFloats(x, w, out) { px, pw, po in
-        geo.forEachSample { n, pc in
-            for g in 0..<groups {
-                geo.im2col(px + (n * geo.inChannels + g * geo.inPerGroup) * geo.inPlane, pc)
-                BLAS.sgemm(transposeA: false, transposeB: false, m: geo.outPerGroup, n: geo.outPlane, k: geo.patch,
-                           a: pw + g * geo.outPerGroup * geo.patch, lda: geo.patch, b: pc, ldb: geo.outPlane,
-                           c: po + (n * geo.outChannels + g * geo.outPerGroup) * geo.outPlane, ldc: geo.outPlane)
-            }
-        }
-    }
+    let out = input.makeOutput([geo.batch, geo.outChannels, outH, outW])
+    input.backend.conv2d(geo, input: x.operand, weight: w.operand, into: out.operand)
     var result = out
     if let bias { result = Tensor.binaryKernel(.add, out, bias.reshaped([1, -1, 1, 1]).detach(), name: op) }
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
@@ -98,30 +48,12 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
 /// Gradients of conv2d with respect to its input (col2im of Wᵀ·gOut) and weight (gOut·colᵀ).
 func convolutionBackward(_ geo: ConvGeometry, x: Tensor, w: Tensor, gradOut: Tensor,
                          needInput: Bool, needWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
-    let dx = needInput ? Tensor.zeros(x.shape) : nil
+    let backend = x.backend
+    let dx = needInput ? Tensor.zeros(like: x) : nil
     // One weight-gradient accumulator per chunk of samples, summed at the end.
-    let partials = needWeight ? Tensor.zeros([Parallel.chunkCount(geo.batch)] + w.shape) : nil
-    withFloats(x, w, gradOut) { px, pw, pg in
-        geo.forEachSample { n, chunk, pc in
-            for g in 0..<geo.groups {
-                let gOut = pg + (n * geo.outChannels + g * geo.outPerGroup) * geo.outPlane
-                let wg = pw + g * geo.outPerGroup * geo.patch
-                if let partials {
-                    geo.im2col(px + (n * geo.inChannels + g * geo.inPerGroup) * geo.inPlane, pc)
-                    withFloats(partials) { pdw in
-                        BLAS.sgemm(transposeA: false, transposeB: true, m: geo.outPerGroup, n: geo.patch, k: geo.outPlane,
-                                   a: gOut, lda: geo.outPlane, b: pc, ldb: geo.outPlane, beta: 1,
-                                   c: pdw + chunk * w.count + g * geo.outPerGroup * geo.patch, ldc: geo.patch)
-                    }
-                }
-                if let dx {
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: geo.patch, n: geo.outPlane, k: geo.outPerGroup,
-                               a: wg, lda: geo.patch, b: gOut, ldb: geo.outPlane, c: pc, ldc: geo.outPlane)
-                    withFloats(dx) { pdx in geo.col2im(pc, pdx + (n * geo.inChannels + g * geo.inPerGroup) * geo.inPlane) }
-                }
-            }
-        }
-    }
+    let partials = needWeight ? Tensor.zeros([backend.convolutionPartialCount(batch: geo.batch)] + w.shape, device: x.device) : nil
+    backend.conv2dBackward(geo, input: x.operand, weight: w.operand, gradient: gradOut.operand,
+                           inputGradient: dx?.operand, weightPartials: partials?.operand)
     return (dx, partials.map { sumPartials($0, to: w.shape) })
 }
 
@@ -168,49 +100,19 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
                            strideH: sh, strideW: sw, padH: ph, padW: pw, dilationH: dh, dilationW: dw,
                            outH: input.shape[2], outW: input.shape[3])
     let x = input.contiguousStorage(), w = weight.contiguousStorage()
-    let out = Tensor.zeros([geo.batch, outChannels, height, width])
-    withFloats(x, w, out) { px, pw, po in
-        geo.forEachSample { n, pc in
-            for g in 0..<groups {
-                // col = W_gᵀ · x_g, then scatter the patches back into the (larger) output image.
-                BLAS.sgemm(transposeA: true, transposeB: false, m: geo.patch, n: geo.outPlane, k: geo.outPerGroup,
-                           a: pw + g * geo.outPerGroup * geo.patch, lda: geo.patch,
-                           b: px + (n * geo.outChannels + g * geo.outPerGroup) * geo.outPlane, ldb: geo.outPlane,
-                           c: pc, ldc: geo.outPlane)
-                geo.col2im(pc, po + (n * outChannels + g * geo.inPerGroup) * geo.inPlane)
-            }
-        }
-    }
+    let out = Tensor.zeros([geo.batch, outChannels, height, width], device: input.device)
+    input.backend.convTranspose2d(geo, input: x.operand, weight: w.operand, into: out.operand)
     var result = out
     if let bias { result = Tensor.binaryKernel(.add, out, bias.reshaped([1, -1, 1, 1]).detach(), name: op) }
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
     return result.recordingGrad(op, inputs: inputs) { g in
         let gc = g.contiguousStorage()
         // d input = conv2d(gOut, W); d weight = x_g · im2col(gOut)ᵀ — conv2d's forward and weight-gradient roles swapped.
-        let dx = input.requiresGrad ? Tensor(uninitialized: input.shape) : nil
-        let partials = weight.requiresGrad ? Tensor.zeros([Parallel.chunkCount(geo.batch)] + weight.shape) : nil
-        withFloats(gc, w, x) { pg, pw, px in
-            geo.forEachSample { n, chunk, pc in
-                for grp in 0..<groups {
-                    geo.im2col(pg + (n * outChannels + grp * geo.inPerGroup) * geo.inPlane, pc)
-                    let xg = px + (n * geo.outChannels + grp * geo.outPerGroup) * geo.outPlane
-                    if let dx {
-                        withFloats(dx) { pdx in
-                            BLAS.sgemm(transposeA: false, transposeB: false, m: geo.outPerGroup, n: geo.outPlane, k: geo.patch,
-                                       a: pw + grp * geo.outPerGroup * geo.patch, lda: geo.patch, b: pc, ldb: geo.outPlane,
-                                       c: pdx + (n * geo.outChannels + grp * geo.outPerGroup) * geo.outPlane, ldc: geo.outPlane)
-                        }
-                    }
-                    if let partials {
-                        withFloats(partials) { pdw in
-                            BLAS.sgemm(transposeA: false, transposeB: true, m: geo.outPerGroup, n: geo.patch, k: geo.outPlane,
-                                       a: xg, lda: geo.outPlane, b: pc, ldb: geo.outPlane, beta: 1,
-                                       c: pdw + chunk * weight.count + grp * geo.outPerGroup * geo.patch, ldc: geo.patch)
-                        }
-                    }
-                }
-            }
-        }
+        let dx = input.requiresGrad ? gc.makeOutput(input.shape) : nil
+        let partials = weight.requiresGrad
+            ? Tensor.zeros([gc.backend.convolutionPartialCount(batch: geo.batch)] + weight.shape, device: gc.device) : nil
+        gc.backend.convTranspose2dBackward(geo, input: x.operand, weight: w.operand, gradient: gc.operand,
+                                           inputGradient: dx?.operand, weightPartials: partials?.operand)
         let dw = partials.map { sumPartials($0, to: weight.shape) }
         let db = bias?.requiresGrad == true ? g.sum(dims: [0, 2, 3]) : nil
         return bias == nil ? [dx, dw] : [dx, dw, db]

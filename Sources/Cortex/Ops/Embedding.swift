@@ -11,12 +11,11 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = ni
     let rows = noGrad { weight.detach().indexSelect(0, flat) }
     let outShape = indices.shape + [weight.shape[1]]
     return rows.reshaped(outShape).recordingGrad("embedding", inputs: [weight]) { g in
-        var dw = Tensor.zeros(weight.shape).indexAdding(0, flat, g.reshaped([-1, weight.shape[1]]))
+        let dw = Tensor.zeros(weight.shape, device: g.device).indexAdding(0, flat, g.reshaped([-1, weight.shape[1]]))
         if let paddingIndex {
+            // The padding row's gradient is zeroed in place: a fill of that row's view on the device.
             let p = paddingIndex < 0 ? paddingIndex + weight.shape[0] : paddingIndex
-            let keep = Tensor.ones([weight.shape[0], 1])
-            keep.floatPointer[p] = 0
-            dw = dw * keep
+            dw.selected(0, p).fill(0)
         }
         return [dw]
     }

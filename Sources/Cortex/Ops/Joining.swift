@@ -14,7 +14,7 @@ extension Tensor {
         }
         var outShape = first.shape
         outShape[a] = tensors.map { $0.shape[a] }.reduce(0, +)
-        let out = Tensor(uninitialized: outShape, dtype: first.dtype)
+        let out = first.makeOutput(outShape, dtype: first.dtype)
         var start = 0
         for t in tensors {
             t.copyValues(into: out.sliced(a, start: start, end: start + t.shape[a]).detach())
@@ -95,15 +95,17 @@ private func padAxis(_ x: Tensor, axis: Int, before: Int, after: Int, mode: Padd
         var shapeB = current.shape, shapeE = current.shape
         shapeB[axis] = b
         shapeE[axis] = e
-        return Tensor.cat([Tensor.full(shapeB, value), current, Tensor.full(shapeE, value)], dim: axis)
+        return Tensor.cat([Tensor.full(shapeB, value, device: current.device), current,
+                           Tensor.full(shapeE, value, device: current.device)], dim: axis)
     case .reflect:
         require(b < size && e < size, "pad: reflect padding (\(b), \(e)) must be smaller than the dimension size \(size)")
         let left = (0..<b).map { b - $0 }, right = (0..<e).map { size - 2 - $0 }
-        let index = Tensor(left + Array(0..<size) + right)
+        let index = Tensor(left + Array(0..<size) + right, device: current.device)
         return current.indexSelect(axis, index)
     case .replicate:
         require(size > 0, "pad: cannot replicate-pad an empty dimension")
-        let index = Tensor(Array(repeating: 0, count: b) + Array(0..<size) + Array(repeating: size - 1, count: e))
+        let index = Tensor(Array(repeating: 0, count: b) + Array(0..<size) + Array(repeating: size - 1, count: e),
+                           device: current.device)
         return current.indexSelect(axis, index)
     }
 }

@@ -30,24 +30,17 @@ private func classRows(_ input: Tensor, op: String) -> Tensor {
 private struct ClassTargets {
     let safe: Tensor    // int64 (M), ignored positions replaced by class 0
     let valid: Tensor   // float32 (M), 1 where the target counts
-    let validCount: Int
 
     init(_ target: Tensor, input: Tensor, classes: Int, ignoreIndex: Int, op: String) {
         require(target.dtype.isInteger, "\(op): class targets must be an integer tensor, got \(target.dtype) (for probabilities pass float32 of the input's shape)")
         let expected = input.rank == 1 ? [] : [input.shape[0]] + Array(input.shape.dropFirst(2))
         require(target.shape == expected, "\(op): target shape \(target.shape) does not match input shape \(input.shape) (expected \(expected))")
-        let values = target.integers
-        var safe = [Int](), valid = [Float]()
-        safe.reserveCapacity(values.count)
-        for (position, t) in values.enumerated() {
-            if t == ignoreIndex { safe.append(0); valid.append(0); continue }
-            require(t >= 0 && t < classes, "\(op): target \(t) at position \(position) is out of range for \(classes) classes")
-            safe.append(t)
-            valid.append(1)
-        }
-        self.safe = Tensor(safe)
-        self.valid = Tensor(valid)
-        self.validCount = valid.reduce(0) { $0 + Int($1) }
+        // Checked and masked on the device: reading the targets back here would stall a GPU every step.
+        let flat = target.reshaped([-1]).indexTensor(op: op)
+        safe = flat.makeOutput(flat.shape, dtype: .int64)
+        valid = flat.makeOutput(flat.shape)
+        flat.backend.classTargets(flat.operand, classes: classes, ignoreIndex: ignoreIndex, safe: safe.operand, valid: valid.operand,
+                                  op: op)
     }
 }
 
@@ -66,7 +59,7 @@ private func negativeLogLikelihood(_ input: Tensor, _ target: Tensor, weight: Te
     if let weight { require(weight.shape == [classes], "\(op): weight shape \(weight.shape) should be [\(classes)]") }
     let targets = ClassTargets(target, input: input, classes: classes, ignoreIndex: ignoreIndex, op: op)
     let picked = rows.gather(1, targets.safe.unsqueezed(1)).squeezed(1)
-    let w = (weight.map { $0.detach().indexSelect(0, targets.safe) } ?? Tensor.ones(targets.valid.shape)) * targets.valid
+    let w = (weight.map { $0.detach().indexSelect(0, targets.safe) } ?? targets.valid.constant(1)) * targets.valid
     let losses = -(picked * w)
     switch reduction {
     case .mean: return losses.sum() / w.sum()
@@ -114,7 +107,7 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
     switch reduction {
     case .mean:
         let normaliser = weight.map { $0.detach().indexSelect(0, targets.safe) * targets.valid }?.sum()
-            ?? Tensor(Float(targets.validCount))
+            ?? targets.valid.sum()
         smoothReduced = smooth.sum() / normaliser
     case .sum: smoothReduced = smooth.sum()
     case .none: smoothReduced = smooth.reshaped(target.shape)
@@ -143,8 +136,9 @@ public func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weig
 public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
     let op = "binary_cross_entropy"
     checkSameShape(input, target, op)
-    let values = input.detach().scalars
-    require(values.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(op): input values must be probabilities in [0, 1]")
+    // Checked where the values are, as a device-side assertion: no read to the host.
+    let probabilities = input.detach().contiguousStorage()
+    probabilities.backend.assertElements(of: probabilities.operand, within: 0...1, "\(op): input values must be probabilities in [0, 1]")
     var losses = -(target * input.log().clamped(min: -100) + (1 - target) * (1 - input).log().clamped(min: -100))
     if let weight { losses = losses * weight }
     return reduce(losses, reduction)
@@ -192,8 +186,8 @@ public func klDiv(_ input: Tensor, _ target: Tensor, reduction: KLReduction = .m
         losses = target.exp() * (target - input)
     } else {
         let positive = target.gt(0)
-        let safeLog = Tensor.where(positive, target, Tensor.ones([])).log()
-        losses = Tensor.where(positive, target * (safeLog - input), Tensor.zeros([]))
+        let safeLog = Tensor.where(positive, target, target.constant(1)).log()
+        losses = Tensor.where(positive, target * (safeLog - input), target.constant(0))
     }
     switch reduction {
     case .mean: return losses.mean()

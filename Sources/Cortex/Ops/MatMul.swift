@@ -3,7 +3,7 @@
 import CortexEngine
 
 extension Tensor {
-    /// A 2-D operand as BLAS sees it: a pointer, whether it is stored transposed, and its leading dimension.
+    /// A 2-D operand as BLAS sees it: the tensor, whether it is stored transposed, and its leading dimension.
     private func blasOperand() -> (tensor: Tensor, transposed: Bool, ld: Int) {
         require(rank == 2, "blasOperand: expects a matrix, got shape \(shape)")
         if strides[1] == 1 && strides[0] >= max(shape[1], 1) { return (self, false, strides[0]) }
@@ -16,11 +16,9 @@ extension Tensor {
     static func gemm(_ a: Tensor, _ b: Tensor) -> Tensor {
         let m = a.shape[0], k = a.shape[1], n = b.shape[1]
         let (ta, transA, lda) = a.blasOperand(), (tb, transB, ldb) = b.blasOperand()
-        let out = Tensor(uninitialized: [m, n])
-        withFloats(ta, tb, out) { pa, pb, pc in
-            BLAS.sgemm(transposeA: transA, transposeB: transB, m: m, n: n, k: k,
-                       a: pa, lda: lda, b: pb, ldb: ldb, c: pc, ldc: max(n, 1))
-        }
+        let out = a.makeOutput([m, n])
+        a.backend.gemm(transposeA: transA, transposeB: transB, m: m, n: n, k: k, ta.operand, lda: lda, tb.operand, ldb: ldb,
+                       beta: 0, into: out.operand, ldc: max(n, 1))
         return out
     }
 
@@ -60,13 +58,8 @@ extension Tensor {
         let count = batch.reduce(1, *)
         let x = a.expanded(to: batch + [m, k]).detach().contiguousStorage().reshaped([count, m, k])
         let y = b.expanded(to: batch + [k, n]).detach().contiguousStorage().reshaped([count, k, n])
-        let out = Tensor(uninitialized: [count, m, n])
-        withFloats(x, y, out) { px, py, po in
-            for i in 0..<count {
-                BLAS.sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k,
-                           a: px + i * m * k, lda: max(k, 1), b: py + i * k * n, ldb: max(n, 1), c: po + i * m * n, ldc: max(n, 1))
-            }
-        }
+        let out = a.makeOutput([count, m, n])
+        a.backend.batchedGemm(count: count, m: m, n: n, k: k, x.operand, y.operand, into: out.operand)
         return out.reshaped(batch + [m, n]).detach().recordingGrad("matmul", inputs: [a, b]) { g in
             let ga = a.requiresGrad ? g.matmul(b.detach().transposed(-1, -2)).sumToShape(a.shape) : nil
             let gb = b.requiresGrad ? a.detach().transposed(-1, -2).matmul(g).sumToShape(b.shape) : nil
@@ -87,19 +80,15 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
     let x = input.contiguousStorage().reshaped([-1, inFeatures]).detach()
     let rows = x.shape[0]
     let w = weight.contiguousStorage()
-    let out = Tensor(uninitialized: [rows, outFeatures])
+    let out = input.makeOutput([rows, outFeatures])
     var beta: Float = 0
     if let bias {
-        let b = bias.contiguousStorage()
-        withFloats(b, out) { pb, po in
-            for r in 0..<rows { (po + r * outFeatures).update(from: pb, count: outFeatures) }
-        }
+        // The bias broadcast over the rows is copied in on the device; BLAS then accumulates onto it.
+        input.backend.copy(bias.broadcastOperand(to: [rows, outFeatures]), into: out.operand)
         beta = 1
     }
-    withFloats(x, w, out) { px, pw, po in
-        BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                   a: px, lda: max(inFeatures, 1), b: pw, ldb: max(inFeatures, 1), beta: beta, c: po, ldc: max(outFeatures, 1))
-    }
+    input.backend.gemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, x.operand, lda: max(inFeatures, 1),
+                       w.operand, ldb: max(inFeatures, 1), beta: beta, into: out.operand, ldc: max(outFeatures, 1))
     let outShape = Array(input.shape.dropLast()) + [outFeatures]
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
     return out.reshaped(outShape).recordingGrad("linear", inputs: inputs) { g in

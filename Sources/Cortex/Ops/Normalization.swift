@@ -44,132 +44,40 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
         if let t { require(t.shape == [channels], "\(op): \(name) shape \(t.shape) should be [\(channels)]") }
     }
     let perChannel = batch * plane
-    let mean: [Float], rstd: [Float]
+    let x = input.contiguousStorage(), backend = input.backend
+    // The statistics stay on the device: the kernels read them where they are.
+    let mean: Tensor, variance: Tensor
     if training {
         require(perChannel > 1, "\(op): expected more than 1 value per channel when training, got input shape \(input.shape)")
-        let (m, variance) = BatchNormKernel.statistics(input.contiguousStorage(), batch: batch, channels: channels, plane: plane)
-        mean = m
-        rstd = variance.map { 1 / ($0 + eps).squareRoot() }
+        mean = input.makeOutput([channels])
+        variance = input.makeOutput([channels])
+        backend.batchNormStatistics(x.operand, batch: batch, channels: channels, plane: plane, mean: mean.operand,
+                                    variance: variance.operand)
         noGrad {
             let unbiasedScale = Float(perChannel) / Float(perChannel - 1)
-            if let runningMean { runningMean.assign(runningMean * (1 - momentum) + Tensor(m) * momentum) }
-            if let runningVar { runningVar.assign(runningVar * (1 - momentum) + Tensor(variance.map { $0 * unbiasedScale }) * momentum) }
+            if let runningMean { runningMean.assign(runningMean * (1 - momentum) + mean * momentum) }
+            if let runningVar { runningVar.assign(runningVar * (1 - momentum) + (variance * unbiasedScale) * momentum) }
         }
     } else {
         guard let runningMean, let runningVar else { fatalError("\(op): eval mode needs running mean and variance") }
-        mean = runningMean.scalars
-        rstd = runningVar.scalars.map { 1 / ($0 + eps).squareRoot() }
+        mean = runningMean.detach().contiguousStorage()
+        variance = runningVar.detach().contiguousStorage()
     }
-    let gamma = weight?.scalars ?? Array(repeating: 1, count: channels), beta = bias?.scalars ?? Array(repeating: 0, count: channels)
-    let x = input.contiguousStorage()
-    let y = BatchNormKernel.normalize(x, mean: mean, rstd: rstd, gamma: gamma, beta: beta, batch: batch, plane: plane)
+    let gamma = weight?.detach().contiguousStorage(), beta = bias?.detach().contiguousStorage()
+    let y = input.makeOutput(input.shape)
+    backend.batchNorm(x.operand, mean: mean.operand, variance: variance.operand, eps: eps, weight: gamma?.operand, bias: beta?.operand,
+                      batch: batch, plane: plane, into: y.operand)
     let inputs = [input] + [weight, bias].compactMap { $0 }
     return y.recordingGrad(op, attributes: ["eps": .float(eps), "training": .bool(training)], inputs: inputs) { g in
-        let (dx, dGamma, dBeta) = BatchNormKernel.backward(g.contiguousStorage(), x: x, mean: mean, rstd: rstd, gamma: gamma,
-                                                           batch: batch, plane: plane, batchStatistics: training)
+        let gc = g.contiguousStorage()
+        let dx = gc.makeOutput(input.shape), dGamma = gc.makeOutput([channels]), dBeta = gc.makeOutput([channels])
+        gc.backend.batchNormBackward(gradient: gc.operand, input: x.operand, mean: mean.operand, variance: variance.operand, eps: eps,
+                                     weight: gamma?.operand, batch: batch, plane: plane, batchStatistics: training,
+                                     inputGradient: dx.operand, weightGradient: dGamma.operand, biasGradient: dBeta.operand)
         var grads: [Tensor?] = [input.requiresGrad ? dx : nil]
-        if let weight { grads.append(weight.requiresGrad ? Tensor(dGamma) : nil) }
-        if let bias { grads.append(bias.requiresGrad ? Tensor(dBeta) : nil) }
+        if let weight { grads.append(weight.requiresGrad ? dGamma : nil) }
+        if let bias { grads.append(bias.requiresGrad ? dBeta : nil) }
         return grads
-    }
-}
-
-/// The batch-norm loops over (N, C, plane) float data; each channel is independent, so channels
-/// are split across cores.
-enum BatchNormKernel {
-    /// Per-channel mean and biased variance (two passes, for accuracy), summed in Double.
-    static func statistics(_ x: Tensor, batch: Int, channels: Int, plane: Int) -> ([Float], [Float]) {
-        var mean = [Float](repeating: 0, count: channels), variance = mean
-        let count = Double(batch * plane)
-        mean.withUnsafeMutableBufferPointer { pm in
-            variance.withUnsafeMutableBufferPointer { pv in
-                let m = pm.baseAddress!, v = pv.baseAddress!
-                withFloats(x) { px in
-                    Parallel.forRange(channels, grain: max(1, Parallel.elementwiseGrain / max(batch * plane, 1))) { range in
-                        for c in range {
-                            var total = 0.0
-                            for n in 0..<batch { total += Double(Reduce.sumRow(px + (n * channels + c) * plane, plane)) }
-                            let mu = Float(total / count)
-                            var squares = 0.0
-                            for n in 0..<batch {
-                                let row = px + (n * channels + c) * plane
-                                var partial: Float = 0
-                                for i in 0..<plane { let d = row[i] - mu; partial += d * d }
-                                squares += Double(partial)
-                            }
-                            m[c] = mu
-                            v[c] = Float(squares / count)
-                        }
-                    }
-                }
-            }
-        }
-        return (mean, variance)
-    }
-
-    /// y = (x − mean)·rstd·γ + β, per channel.
-    static func normalize(_ x: Tensor, mean: [Float], rstd: [Float], gamma: [Float], beta: [Float], batch: Int, plane: Int) -> Tensor {
-        let channels = mean.count
-        let y = Tensor(uninitialized: x.shape)
-        withFloats(x, y) { px, py in
-            Parallel.forRange(batch * channels, grain: max(1, Parallel.elementwiseGrain / max(plane, 1))) { rows in
-                for r in rows {
-                    let c = r % channels
-                    let scale = rstd[c] * gamma[c], shift = beta[c] - mean[c] * scale
-                    let src = px + r * plane, dst = py + r * plane
-                    for i in 0..<plane { dst[i] = src[i] * scale + shift }
-                }
-            }
-        }
-        return y
-    }
-
-    /// dx, dγ, dβ. With batch statistics, dx = γ·rstd/M·(M·g − Σg − x̂·Σ(g·x̂)); with fixed
-    /// (running) statistics the mean and variance are constants and dx = γ·rstd·g.
-    static func backward(_ g: Tensor, x: Tensor, mean: [Float], rstd: [Float], gamma: [Float], batch: Int, plane: Int,
-                         batchStatistics: Bool) -> (Tensor, [Float], [Float]) {
-        let channels = mean.count
-        var dGamma = [Float](repeating: 0, count: channels), dBeta = dGamma
-        let dx = Tensor(uninitialized: x.shape)
-        let count = Float(batch * plane)
-        dGamma.withUnsafeMutableBufferPointer { pgm in
-            dBeta.withUnsafeMutableBufferPointer { pbt in
-                let dg = pgm.baseAddress!, db = pbt.baseAddress!
-                withFloats(g, x, dx) { pg, px, pdx in
-                    Parallel.forRange(channels, grain: max(1, Parallel.elementwiseGrain / max(batch * plane, 1))) { range in
-                        for c in range {
-                            let mu = mean[c], r = rstd[c]
-                            var sumG = 0.0, sumGX = 0.0
-                            for n in 0..<batch {
-                                let gr = pg + (n * channels + c) * plane, xr = px + (n * channels + c) * plane
-                                var a: Float = 0, b: Float = 0
-                                for i in 0..<plane {
-                                    a += gr[i]
-                                    b += gr[i] * (xr[i] - mu)
-                                }
-                                sumG += Double(a)
-                                sumGX += Double(b)
-                            }
-                            let sumGXhat = Float(sumGX) * r
-                            db[c] = Float(sumG)
-                            dg[c] = sumGXhat
-                            let k = gamma[c] * r
-                            let meanG = Float(sumG) / count, meanGX = sumGXhat / count
-                            for n in 0..<batch {
-                                let gr = pg + (n * channels + c) * plane, xr = px + (n * channels + c) * plane
-                                let out = pdx + (n * channels + c) * plane
-                                if batchStatistics {
-                                    for i in 0..<plane { out[i] = k * (gr[i] - meanG - (xr[i] - mu) * r * meanGX) }
-                                } else {
-                                    for i in 0..<plane { out[i] = k * gr[i] }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return (dx, dGamma, dBeta)
     }
 }
 
@@ -188,57 +96,20 @@ public func layerNorm(_ input: Tensor, normalizedShape: [Int], weight: Tensor? =
     }
     let width = normalizedShape.reduce(1, *), rows = input.count / max(width, 1)
     let x = input.contiguousStorage()
-    let gamma = (weight ?? Tensor.ones(normalizedShape)).contiguousStorage()
-    let beta = (bias ?? Tensor.zeros(normalizedShape)).contiguousStorage()
-    let y = Tensor(uninitialized: input.shape)
-    var mean = [Float](repeating: 0, count: rows), rstd = mean
-    mean.withUnsafeMutableBufferPointer { pm in
-        rstd.withUnsafeMutableBufferPointer { pr in
-            let m = pm.baseAddress!, r = pr.baseAddress!
-            withFloats(x, y, gamma, beta) { px, py, pgm, pbt in
-                Parallel.forRange(rows, grain: max(1, Parallel.elementwiseGrain / max(width, 1))) { range in
-                    for row in range {
-                        let src = px + row * width, dst = py + row * width
-                        let mu = Reduce.sumRow(src, width) / Float(width)
-                        var squares: Float = 0
-                        for i in 0..<width { let d = src[i] - mu; squares += d * d }
-                        let inv = 1 / (squares / Float(width) + eps).squareRoot()
-                        for i in 0..<width { dst[i] = (src[i] - mu) * inv * pgm[i] + pbt[i] }
-                        m[row] = mu
-                        r[row] = inv
-                    }
-                }
-            }
-        }
-    }
+    let gamma = (weight?.detach() ?? Tensor.ones(normalizedShape, device: input.device)).contiguousStorage()
+    let beta = (bias?.detach() ?? Tensor.zeros(normalizedShape, device: input.device)).contiguousStorage()
+    let y = input.makeOutput(input.shape), mean = input.makeOutput([rows]), rstd = input.makeOutput([rows])
+    input.backend.layerNorm(x.operand, weight: gamma.operand, bias: beta.operand, rows: rows, width: width, eps: eps,
+                            into: y.operand, mean: mean.operand, rstd: rstd.operand)
     let inputs = [input] + [weight, bias].compactMap { $0 }
-    return y.recordingGrad(op, inputs: inputs) { g in
+    return y.recordingGrad(op, attributes: ["eps": .float(eps), "normalized_shape": .ints(normalizedShape)], inputs: inputs) { g in
         let gc = g.contiguousStorage()
-        let dx = Tensor(uninitialized: input.shape)
-        // Per-row contributions to dγ and dβ, summed over rows afterwards (rows run in parallel).
-        let gx = Tensor(uninitialized: [rows, width])
-        withFloats(gc, x, dx, gamma) { pg, px, pdx, pgm in
-            withFloats(gx) { pgx in
-                Parallel.forRange(rows, grain: max(1, Parallel.elementwiseGrain / max(width, 1))) { range in
-                    for row in range {
-                        let gr = pg + row * width, xr = px + row * width, out = pdx + row * width, gxr = pgx + row * width
-                        let mu = mean[row], inv = rstd[row]
-                        var sumG: Float = 0, sumGX: Float = 0
-                        for i in 0..<width {
-                            let xhat = (xr[i] - mu) * inv, gh = gr[i] * pgm[i]
-                            gxr[i] = gr[i] * xhat
-                            sumG += gh
-                            sumGX += gh * xhat
-                        }
-                        let meanG = sumG / Float(width), meanGX = sumGX / Float(width)
-                        for i in 0..<width {
-                            let xhat = (xr[i] - mu) * inv
-                            out[i] = inv * (gr[i] * pgm[i] - meanG - xhat * meanGX)
-                        }
-                    }
-                }
-            }
-        }
+        let dx = gc.makeOutput(input.shape)
+        // Per-element g·x̂, summed over rows afterwards for dγ (rows run in parallel).
+        let gx = gc.makeOutput([rows, width])
+        gc.backend.layerNormBackward(gradient: gc.operand, input: x.operand, weight: gamma.operand, mean: mean.operand,
+                                     rstd: rstd.operand, rows: rows, width: width, inputGradient: dx.operand,
+                                     gradientTimesNormalized: gx.operand)
         var grads: [Tensor?] = [input.requiresGrad ? dx : nil]
         if let weight { grads.append(weight.requiresGrad ? gx.sum(dim: 0).reshaped(weight.shape) : nil) }
         if let bias { grads.append(bias.requiresGrad ? gc.reshaped([rows, width]).sum(dim: 0).reshaped(bias.shape) : nil) }

@@ -24,12 +24,8 @@ extension Tensor {
             let inner = s[(run.last! + 1)...].reduce(1, *)
             var outShape = s
             for a in run { outShape[a] = 1 }
-            let out = Tensor(uninitialized: outShape)
-            if n == 0 {
-                out.floatPointer.update(repeating: op == .sum ? 0 : (op == .max ? -.infinity : .infinity), count: out.count)
-            } else {
-                withFloats(current, out) { Reduce.apply(op, $0, outer: outer, n: n, inner: inner, into: $1) }
-            }
+            let out = makeOutput(outShape)
+            backend.reduce(op, current.operand, outer: outer, n: n, inner: inner, into: out.operand)
             current = out
         }
         return current
@@ -103,7 +99,7 @@ extension Tensor {
         let axes = reductionAxes(dims, op: "logsumexp")
         // The shift is a constant for autograd: its derivative cancels exactly.
         var shift = detach().amax(dims: axes, keepDim: true)
-        shift = Tensor.where(shift.abs().eq(.infinity), Tensor.zeros([]), shift)
+        shift = Tensor.where(shift.abs().eq(.infinity), shift.constant(0), shift)
         let total = (self - shift).exp().sum(dims: axes, keepDim: true).log() + shift
         return keepDim ? total : total.squeezedAxes(axes)
     }
@@ -124,10 +120,10 @@ extension Tensor {
     }
 
     private static func prefixSum(_ x: Tensor, axis: Int, reverse: Bool) -> Tensor {
-        let c = x.contiguousStorage(), out = Tensor(uninitialized: x.shape)
+        let c = x.contiguousStorage(), out = x.makeOutput(x.shape)
         let s = x.shape
         let outer = s[..<axis].reduce(1, *), n = s.isEmpty ? 1 : s[axis], inner = s.isEmpty ? 1 : s[(axis + 1)...].reduce(1, *)
-        withFloats(c, out) { Reduce.cumsum($0, outer: outer, n: n, inner: inner, reverse: reverse, into: $1) }
+        x.backend.cumulativeSum(c.operand, outer: outer, n: n, inner: inner, reverse: reverse, into: out.operand)
         return out
     }
 
@@ -155,11 +151,8 @@ extension Tensor {
     }
 
     private func argExtremeKernel(outer: Int, n: Int, inner: Int, isMax: Bool, shape outShape: [Int]) -> Tensor {
-        let out = Tensor(uninitialized: outShape, dtype: .int64)
-        withExtendedLifetime((self, out)) {
-            Reduce.argExtreme(floatPointer, outer: outer, n: n, inner: inner, max: isMax,
-                              into: out.rawPointer.assumingMemoryBound(to: Int64.self))
-        }
+        let out = makeOutput(outShape, dtype: .int64)
+        backend.argExtreme(operand, outer: outer, n: n, inner: inner, max: isMax, into: out.operand)
         return out
     }
 }

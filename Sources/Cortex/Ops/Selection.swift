@@ -7,20 +7,11 @@ extension Tensor {
         a.requireFloat("where"); b.requireFloat("where")
         let shape = broadcastShapes(broadcastShapes(condition.shape, a.shape, op: "where"), b.shape, op: "where")
         let mask = condition.dtype == .bool ? condition : condition.ne(0)
-        let out = Tensor(uninitialized: shape)
-        let loop = StridedLoop(shape: shape, strides: [mask.broadcastStrides(to: shape), a.broadcastStrides(to: shape),
-                                                      b.broadcastStrides(to: shape)])
-        let n = loop.innerCount, sm = loop.innerStride(0), sa = loop.innerStride(1), sb = loop.innerStride(2)
-        withExtendedLifetime((mask, a, b, out)) {
-            let pm = mask.rawPointer.assumingMemoryBound(to: UInt8.self), pa = a.floatPointer, pb = b.floatPointer
-            let po = out.floatPointer
-            loop.forEachRow(in: 0..<loop.rowCount) { row, offsets in
-                let m = pm + offsets[0], x = pa + offsets[1], y = pb + offsets[2], o = po + row * n
-                for i in 0..<n { o[i] = m[i * sm] != 0 ? x[i * sa] : y[i * sb] }
-            }
-        }
+        let out = a.makeOutput(shape)
+        a.backend.select(mask.broadcastOperand(to: shape), a.broadcastOperand(to: shape), b.broadcastOperand(to: shape),
+                         into: out.operand)
         return out.recordingGrad("where", inputs: [a, b]) { g in
-            let zero = Tensor.zeros([])
+            let zero = g.constant(0)
             return [a.requiresGrad ? Tensor.where(mask, g, zero).sumToShape(a.shape) : nil,
                     b.requiresGrad ? Tensor.where(mask, zero, g).sumToShape(b.shape) : nil]
         }
@@ -30,7 +21,7 @@ extension Tensor {
     public func maskedFill(_ mask: Tensor, _ value: Float) -> Tensor {
         let merged = broadcastShapes(shape, mask.shape, op: "masked_fill")
         require(merged == shape, "masked_fill: mask of shape \(mask.shape) does not broadcast to input shape \(shape)")
-        return Tensor.where(mask, Tensor.full([], value), self)
+        return Tensor.where(mask, constant(value), self)
     }
 
     /// The lower triangle of the last two axes (elements with column − row ≤ `diagonal`); others 0.
@@ -42,16 +33,16 @@ extension Tensor {
     private func triangle(diagonal: Int, lower: Bool) -> Tensor {
         require(rank >= 2, "\(lower ? "tril" : "triu"): expects at least 2 dimensions, got shape \(shape)")
         let rows = shape[rank - 2], cols = shape[rank - 1]
-        let keep = Tensor.triangleMask(rows: rows, cols: cols, diagonal: diagonal, lower: lower)
-        return Tensor.where(keep, self, Tensor.zeros([]))
+        let keep = Tensor.triangleMask(rows: rows, cols: cols, diagonal: diagonal, lower: lower, device: device)
+        return Tensor.where(keep, self, constant(0))
     }
 
     /// A rows×cols bool mask, true on and below (lower) or on and above (upper) `diagonal`.
-    static func triangleMask(rows: Int, cols: Int, diagonal: Int, lower: Bool) -> Tensor {
+    static func triangleMask(rows: Int, cols: Int, diagonal: Int, lower: Bool, device: Device) -> Tensor {
         var values = [Bool](repeating: false, count: rows * cols)
         for r in 0..<rows {
             for c in 0..<cols { values[r * cols + c] = lower ? c - r <= diagonal : c - r >= diagonal }
         }
-        return Tensor(values, shape: [rows, cols])
+        return Tensor(values, shape: [rows, cols], device: device)
     }
 }

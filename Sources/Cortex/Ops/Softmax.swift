@@ -1,5 +1,5 @@
 // softmax and log_softmax along one axis, on the engine's fused, numerically stable kernels.
-import CCortexKernels
+import CortexEngine
 
 extension Tensor {
     /// exp(x) / Σ exp(x) along `dim`.
@@ -14,14 +14,13 @@ extension Tensor {
         let a = normalizeAxis(dim, rank: rank, op: name)
         let outer = shape[..<min(a, rank)].reduce(1, *), n = rank == 0 ? 1 : shape[a]
         let inner = rank == 0 ? 1 : shape[(a + 1)...].reduce(1, *)
-        let x = contiguousStorage(), y = Tensor(uninitialized: shape)
-        withFloats(x, y) { log ? ck_log_softmax($0, $1, outer, n, inner) : ck_softmax($0, $1, outer, n, inner) }
+        let x = contiguousStorage(), y = makeOutput(shape)
+        backend.softmax(x.operand, outer: outer, n: n, inner: inner, log: log, into: y.operand)
         let saved = y.detach()
         return y.recordingGrad(name, attributes: ["dim": .int(a)], inputs: [self]) { g in
-            let gc = g.contiguousStorage(), dx = Tensor(uninitialized: gc.shape)
-            withFloats(saved, gc, dx) {
-                log ? ck_log_softmax_backward($0, $1, $2, outer, n, inner) : ck_softmax_backward($0, $1, $2, outer, n, inner)
-            }
+            let gc = g.contiguousStorage(), dx = gc.makeOutput(gc.shape)
+            gc.backend.softmaxBackward(output: saved.operand, gradient: gc.operand, outer: outer, n: n, inner: inner, log: log,
+                                       into: dx.operand)
             return [dx]
         }
     }

@@ -19,8 +19,8 @@ extension Tensor {
     func unary(_ op: UnaryOp, _ name: String) -> Tensor {
         requireFloat(name)
         let x = contiguousStorage()
-        let y = Tensor(uninitialized: shape)
-        withFloats(x, y) { Unary.apply(op, $0, $1, count: count) }
+        let y = makeOutput(shape)
+        backend.unary(op, x.operand, into: y.operand)
         guard Tensor.needsGrad(self) else {
             Tracer.current?.record(name, attributes: [:], inputs: [self], output: y)   // the fast path is still an op
             return y
@@ -29,10 +29,8 @@ extension Tensor {
         let savedX = reads.input ? x.detach() : nil, savedY = reads.output ? y.detach() : nil
         return y.recordingGrad(name, inputs: [self]) { g in
             let gc = g.contiguousStorage()
-            let dx = Tensor(uninitialized: gc.shape)
-            // Unused operands get the gradient's pointer: the rule never reads them.
-            let xs = savedX ?? gc, ys = savedY ?? gc
-            withFloats(xs, ys, gc, dx) { Unary.backward(op, x: $0, y: $1, grad: $2, into: $3, count: dx.count) }
+            let dx = gc.makeOutput(gc.shape)
+            gc.backend.unaryBackward(op, input: savedX?.operand, output: savedY?.operand, gradient: gc.operand, into: dx.operand)
             return [dx]
         }
     }

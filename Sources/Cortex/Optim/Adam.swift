@@ -28,18 +28,19 @@ public class Adam: Optimizer, @unchecked Sendable {
         require(eps >= 0 && weightDecay >= 0, "\(type(of: self)): eps and weight decay must be non-negative")
     }
 
-    public override func update(index: Int, parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count: Int) {
+    public override func update(index: Int, parameter: Tensor, gradient: Tensor) {
         let t = advanceStep(index)
-        let m = buffer(index, "exp_avg"), v = buffer(index, "exp_avg_sq")
-        let vMax = amsgrad ? buffer(index, "max_exp_avg_sq") : v
+        let m = stateTensor(index, "exp_avg"), v = stateTensor(index, "exp_avg_sq")
+        let vMax = amsgrad ? stateTensor(index, "max_exp_avg_sq") : nil
         let lr = learningRate, b1 = beta1, b2 = beta2, eps = eps, wd = weightDecay
         // Bias corrections in Double, as PyTorch computes them in Python floats.
         let stepSize = Float(Double(lr) / (1 - pow(Double(b1), Double(t))))
         let correction2 = Float((1 - pow(Double(b2), Double(t))).squareRoot())
         let shrink = 1 - lr * wd
-        OptimizerKernels.adam(parameter: p, gradient: g, firstMoment: m, secondMoment: v, maxSecondMoment: amsgrad ? vMax : nil,
-                              count: count, stepSize: stepSize, beta1: b1, beta2: b2, correction2: correction2, eps: eps,
-                              weightDecay: wd, shrink: shrink, decoupled: decoupled)
+        let step = AdamStep(stepSize: stepSize, beta1: b1, beta2: b2, correction2: correction2, eps: eps, weightDecay: wd,
+                            shrink: shrink, decoupled: decoupled)
+        parameter.backend.adamStep(step, parameter: parameter.operand, gradient: gradient.operand, firstMoment: m.operand,
+                                   secondMoment: v.operand, maxSecondMoment: vMax?.operand)
     }
 }
 

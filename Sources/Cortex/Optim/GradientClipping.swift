@@ -1,29 +1,21 @@
 // Gradient clipping: by global norm (torch.nn.utils.clip_grad_norm_) and by value.
 import CortexEngine
-import Foundation
 
 /// Scales all gradients together so their global p-norm is at most `maxNorm`, and returns the norm
-/// before clipping. As in PyTorch, the scale is maxNorm/(norm + 1e-6), applied only when below 1.
+/// before clipping as a 0-d tensor (as torch.nn.utils.clip_grad_norm_; read it with `.item()` when
+/// needed — the clipping itself reads nothing back from the device). As in PyTorch, the scale is
+/// maxNorm/(norm + 1e-6), applied only when below 1.
 @discardableResult
-public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float, normType: Float = 2) -> Float {
+public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float, normType: Float = 2) -> Tensor {
     require(maxNorm >= 0, "clip_grad_norm: max norm must be non-negative, got \(maxNorm)")
     require(normType > 0, "clip_grad_norm: norm type must be positive, got \(normType)")
-    let grads = parameters.compactMap(\.grad)
-    if grads.isEmpty { return 0 }
-    // Per-tensor norms with tensor reductions (pairwise sums, split over the cores), combined in Double.
-    let norm: Float = noGrad {
-        if normType.isInfinite { return grads.map { $0.abs().amax().item() }.max() ?? 0 }
-        let total = grads.reduce(0.0) { sum, g in
-            let magnitudes = g.abs()
-            let powered = normType == 2 ? magnitudes * magnitudes : normType == 1 ? magnitudes : magnitudes.pow(normType)
-            return sum + Double(powered.sum().item())
-        }
-        return Float(pow(total, 1 / Double(normType)))
-    }
-    let scale = maxNorm / (norm + 1e-6)
-    if scale < 1 {
-        noGrad { for g in grads { g.assign(g * scale) } }
-    }
+    let grads = parameters.compactMap(\.grad).map { $0.contiguousStorage() }
+    guard let first = grads.first else { return Tensor(0) }
+    let norm = first.makeOutput([])
+    first.backend.gradientNorm(grads.map(\.operand), normType: normType, into: norm.operand)
+    first.backend.clipGradients(grads.map(\.operand), maxNorm: maxNorm, norm: norm.operand)
+    // A gradient that was not contiguous was clipped in a copy: write it back.
+    for (p, g) in zip(parameters.filter { $0.grad != nil }, grads) where p.grad !== g { p.grad!.assign(g) }
     return norm
 }
 

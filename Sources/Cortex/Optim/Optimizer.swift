@@ -4,14 +4,18 @@ import CortexEngine
 
 /// Updates parameters in place from their gradients. Subclasses implement `update`.
 ///
-/// Updates run as one fused loop per parameter over raw buffers, outside autograd, with no
-/// temporary tensors — the optimiser step is a memory-bound pass, not a chain of tensor ops.
+/// Built-in updates are one fused backend kernel per parameter, run on the parameter's device outside
+/// autograd with no temporary tensors — the optimiser step is a memory-bound pass, not a chain of
+/// tensor ops. Step counts live on the host (they drive bias corrections), so a step reads nothing back
+/// from the device.
 open class Optimizer: @unchecked Sendable {
     public let parameters: [Tensor]
     /// The current learning rate; schedules change it between steps.
     public var learningRate: Float
-    /// Per-parameter state tensors by name (e.g. "exp_avg"), created on first use.
+    /// Per-parameter state tensors by name (e.g. "exp_avg"), created on first use on the parameter's device.
     var state: [[String: Tensor]]
+    /// Per-parameter step counters (PyTorch keeps one per parameter); nil before a parameter's first update.
+    var parameterSteps: [Int?]
     /// Number of `step()` calls that updated parameters.
     public internal(set) var stepCount = 0
 
@@ -25,6 +29,7 @@ open class Optimizer: @unchecked Sendable {
         self.parameters = parameters
         self.learningRate = learningRate
         state = Array(repeating: [:], count: parameters.count)
+        parameterSteps = Array(repeating: nil, count: parameters.count)
     }
 
     /// Forgets every parameter's gradient.
@@ -39,32 +44,29 @@ open class Optimizer: @unchecked Sendable {
                 let grad = g.contiguousStorage()
                 require(grad.shape == p.shape, "optimizer: gradient shape \(grad.shape) differs from parameter shape \(p.shape)")
                 require(p.isContiguous, "optimizer: parameter of shape \(p.shape) is not contiguous")
-                withExtendedLifetime((p, grad)) {
-                    update(index: i, parameter: p.floatPointer, gradient: grad.floatPointer, count: p.count)
-                }
+                update(index: i, parameter: p, gradient: grad)
             }
         }
     }
 
-    /// Updates one parameter of `count` floats from its gradient. Called inside `step()`.
-    open func update(index: Int, parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int) {
-        fatalError("\(type(of: self)) must override update(index:parameter:gradient:count:)")
+    /// Updates parameter `index` in place from its (contiguous, same-shaped) gradient. Called inside
+    /// `step()`, outside autograd. A custom optimiser can write it with tensor ops and `assign`.
+    open func update(index: Int, parameter: Tensor, gradient: Tensor) {
+        fatalError("\(type(of: self)) must override update(index:parameter:gradient:)")
     }
 
     /// The state tensor `name` of parameter `index`, created filled with `initial` on first use.
-    func buffer(_ index: Int, _ name: String, initial: Float = 0) -> UnsafeMutablePointer<Float> {
-        if let t = state[index][name] { return t.floatPointer }
-        let t = Tensor.full(parameters[index].shape, initial)
+    public func stateTensor(_ index: Int, _ name: String, initial: Float = 0) -> Tensor {
+        if let t = state[index][name] { return t }
+        let t = Tensor.full(parameters[index].shape, initial, device: parameters[index].device)
         state[index][name] = t
-        return t.floatPointer
+        return t
     }
 
-    /// Per-parameter step counter (PyTorch keeps one per parameter), stored as a 0-d tensor.
-    func advanceStep(_ index: Int) -> Int {
-        let counter = state[index]["step"] ?? Tensor.zeros([])
-        let next = Int(counter.item()) + 1
-        counter.floatPointer.pointee = Float(next)
-        state[index]["step"] = counter
+    /// Advances parameter `index`'s step counter and returns the new count.
+    public func advanceStep(_ index: Int) -> Int {
+        let next = (parameterSteps[index] ?? 0) + 1
+        parameterSteps[index] = next
         return next
     }
 
@@ -76,6 +78,9 @@ open class Optimizer: @unchecked Sendable {
         var result: [String: Tensor] = ["lr": Tensor(learningRate), "step_count": Tensor(Float(stepCount))]
         for (i, entries) in state.enumerated() {
             for (name, t) in entries { result["state.\(i).\(name)"] = t.contiguousStorage() }
+        }
+        for (i, steps) in parameterSteps.enumerated() {
+            if let steps { result["state.\(i).step"] = Tensor(Float(steps)) }
         }
         return result
     }
@@ -94,6 +99,7 @@ open class Optimizer: @unchecked Sendable {
         }
         let count = try Self.stepCount(steps, key: "step_count")
         var restored: [[String: Tensor]] = Array(repeating: [:], count: parameters.count)
+        var restoredSteps: [Int?] = Array(repeating: nil, count: parameters.count)
         for (key, t) in saved where key.hasPrefix("state.") {
             let parts = key.split(separator: ".", maxSplits: 2)
             guard parts.count == 3, let i = Int(parts[1]), i >= 0, i < parameters.count else {
@@ -101,14 +107,13 @@ open class Optimizer: @unchecked Sendable {
             }
             let name = String(parts[2])
             if name == "step" {
-                restored[i][name] = Tensor(Float(try Self.stepCount(t, key: key)))
+                restoredSteps[i] = try Self.stepCount(t, key: key)
                 continue
             }
             guard t.shape == parameters[i].shape else {
                 throw StateDictError("optimizer state '\(key)' has shape \(t.shape), expected \(parameters[i].shape)")
             }
-            let copy = Tensor(uninitialized: t.shape)
-            t.to(.float32).copyValues(into: copy)
+            let copy = t.to(.float32).to(device: parameters[i].device).copied()
             if let bad = copy.scalars.first(where: { !$0.isFinite }) {
                 throw StateDictError("optimizer state '\(key)' holds \(bad); saved state is finite")
             }
@@ -117,6 +122,7 @@ open class Optimizer: @unchecked Sendable {
         learningRate = rate
         stepCount = count
         state = restored
+        parameterSteps = restoredSteps
     }
 
     /// The one value of a scalar (or one-element) entry.

@@ -14,32 +14,15 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
         super.init(parameters, learningRate: learningRate)
     }
 
-    public override func update(index: Int, parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count: Int) {
+    public override func update(index: Int, parameter: Tensor, gradient: Tensor) {
         _ = advanceStep(index)
-        let s = buffer(index, "square_avg")
-        let a = centered ? buffer(index, "grad_avg") : s
-        let b = momentum > 0 ? buffer(index, "momentum_buffer") : s
-        let lr = learningRate, alpha = alpha, eps = eps, wd = weightDecay, mu = momentum, centered = centered
-        // Memory-bound: chunks of a large parameter go to both cores.
-        Parallel.forRange(count, grain: OptimizerKernels.grain) { range in
-            for i in range {
-                let grad = g[i] + wd * p[i]
-                s[i] = alpha * s[i] + (1 - alpha) * grad * grad
-                var denominator: Float
-                if centered {
-                    a[i] = alpha * a[i] + (1 - alpha) * grad
-                    denominator = (s[i] - a[i] * a[i]).squareRoot() + eps
-                } else {
-                    denominator = s[i].squareRoot() + eps
-                }
-                if mu > 0 {
-                    b[i] = mu * b[i] + grad / denominator
-                    p[i] -= lr * b[i]
-                } else {
-                    p[i] -= lr * grad / denominator
-                }
-            }
-        }
+        let s = stateTensor(index, "square_avg")
+        let a = centered ? stateTensor(index, "grad_avg") : nil
+        let b = momentum > 0 ? stateTensor(index, "momentum_buffer") : nil
+        let step = RMSpropStep(learningRate: learningRate, alpha: alpha, eps: eps, weightDecay: weightDecay, momentum: momentum,
+                               centered: centered)
+        parameter.backend.rmspropStep(step, parameter: parameter.operand, gradient: gradient.operand, squareAverage: s.operand,
+                                      gradientAverage: a?.operand, momentumBuffer: b?.operand)
     }
 }
 
@@ -56,17 +39,11 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
         super.init(parameters, learningRate: learningRate)
     }
 
-    public override func update(index: Int, parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count: Int) {
+    public override func update(index: Int, parameter: Tensor, gradient: Tensor) {
         let t = advanceStep(index)
-        let sum = buffer(index, "sum", initial: initialAccumulatorValue)
+        let sum = stateTensor(index, "sum", initial: initialAccumulatorValue)
         let clr = learningRate / (1 + Float(t - 1) * learningRateDecay)
-        let wd = weightDecay, eps = eps
-        Parallel.forRange(count, grain: OptimizerKernels.grain) { range in
-            for i in range {
-                let grad = g[i] + wd * p[i]
-                sum[i] += grad * grad
-                p[i] -= clr * grad / (sum[i].squareRoot() + eps)
-            }
-        }
+        parameter.backend.adagradStep(learningRate: clr, weightDecay: weightDecay, eps: eps, parameter: parameter.operand,
+                                      gradient: gradient.operand, sum: sum.operand)
     }
 }

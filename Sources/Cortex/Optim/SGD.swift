@@ -17,11 +17,11 @@ public final class SGD: Optimizer, @unchecked Sendable {
         super.init(parameters, learningRate: learningRate)
     }
 
-    public override func update(index: Int, parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count: Int) {
+    public override func update(index: Int, parameter: Tensor, gradient: Tensor) {
         let first = momentum != 0 && state[index]["momentum_buffer"] == nil
-        let b = momentum == 0 ? nil : buffer(index, "momentum_buffer")
-        OptimizerKernels.sgd(parameter: p, gradient: g, momentumBuffer: b, count: count, learningRate: learningRate,
-                             weightDecay: weightDecay, momentum: momentum, dampening: dampening, firstStep: first,
-                             nesterov: nesterov)
+        let b = momentum == 0 ? nil : stateTensor(index, "momentum_buffer")
+        let step = SGDStep(learningRate: learningRate, weightDecay: weightDecay, momentum: momentum, dampening: dampening,
+                           firstStep: first, nesterov: nesterov)
+        parameter.backend.sgdStep(step, parameter: parameter.operand, gradient: gradient.operand, momentumBuffer: b?.operand)
     }
 }

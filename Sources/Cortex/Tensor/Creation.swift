@@ -1,119 +1,133 @@
-// Making tensors: from Swift values, constant fills, ranges and identity matrices, and reading
-// values back out.
+// Making tensors: from Swift values (a host-to-device copy), constant fills, ranges and identity
+// matrices (fills on the device), moving between devices, and reading values back out (a
+// device-to-host copy, made only where the caller asks for values).
 import CortexEngine
 
 extension Tensor {
-    /// A float32 tensor holding `values` laid out row-major in `shape` (default: 1-D).
-    public convenience init(_ values: [Float], shape: [Int]? = nil) {
-        let shape = shape ?? [values.count]
-        require(shape.reduce(1, *) == values.count, "Tensor: \(values.count) values do not fill shape \(shape)")
-        self.init(uninitialized: shape, dtype: .float32)
-        values.withUnsafeBufferPointer { floatPointer.update(from: $0.baseAddress!, count: values.count) }
+    /// A tensor on `device` holding a copy of host `values` in `shape`.
+    private convenience init<T: BitwiseCopyable>(host values: [T], shape: [Int], dtype: DType, device: Device, op: String) {
+        require(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == values.count,
+                "\(op): \(values.count) values do not fill shape \(shape)")
+        _ = validatedByteCount(shape, dtype, op: op)
+        self.init(storage: device.backend.upload(values), layout: Layout(contiguous: shape), dtype: dtype)
     }
 
-    /// A 0-dimensional float32 tensor.
-    public convenience init(_ value: Float) { self.init([value], shape: []) }
+    /// A float32 tensor holding `values` laid out row-major in `shape` (default: 1-D).
+    public convenience init(_ values: [Float], shape: [Int]? = nil, device: Device = .default) {
+        self.init(host: values, shape: shape ?? [values.count], dtype: .float32, device: device, op: "Tensor")
+    }
+
+    /// A 0-dimensional float32 tensor (a fill on the device, not a copy).
+    public convenience init(_ value: Float, device: Device = .default) {
+        self.init(uninitialized: [], device: device)
+        backend.fill(operand, with: Double(value))
+    }
 
     /// An integer tensor (int64 by default, or int32/uint8/int8) holding `values` in `shape`.
-    public convenience init(_ values: [Int], shape: [Int]? = nil, dtype: DType = .int64) {
+    public convenience init(_ values: [Int], shape: [Int]? = nil, dtype: DType = .int64, device: Device = .default) {
         let shape = shape ?? [values.count]
-        require(shape.reduce(1, *) == values.count, "Tensor: \(values.count) values do not fill shape \(shape)")
         require(dtype.isInteger || dtype == .float32, "Tensor: cannot build a \(dtype) tensor from integers")
-        self.init(uninitialized: shape, dtype: dtype)
-        let p = rawPointer
         switch dtype {
-        case .int64: for (i, v) in values.enumerated() { p.storeBytes(of: Int64(v), toByteOffset: i * 8, as: Int64.self) }
-        case .int32: for (i, v) in values.enumerated() { p.storeBytes(of: Int32(v), toByteOffset: i * 4, as: Int32.self) }
-        case .uint8: for (i, v) in values.enumerated() { p.storeBytes(of: UInt8(v), toByteOffset: i, as: UInt8.self) }
-        case .int8: for (i, v) in values.enumerated() { p.storeBytes(of: Int8(v), toByteOffset: i, as: Int8.self) }
-        default: for (i, v) in values.enumerated() { p.storeBytes(of: Float(v), toByteOffset: i * 4, as: Float.self) }
+        case .int64: self.init(host: values.map { Int64($0) }, shape: shape, dtype: dtype, device: device, op: "Tensor")
+        case .int32: self.init(host: values.map { Int32(truncatingIfNeeded: $0) }, shape: shape, dtype: dtype, device: device, op: "Tensor")
+        case .uint8: self.init(host: values.map { UInt8(truncatingIfNeeded: $0) }, shape: shape, dtype: dtype, device: device, op: "Tensor")
+        case .int8: self.init(host: values.map { Int8(truncatingIfNeeded: $0) }, shape: shape, dtype: dtype, device: device, op: "Tensor")
+        default: self.init(host: values.map { Float($0) }, shape: shape, dtype: dtype, device: device, op: "Tensor")
         }
     }
 
     /// A boolean mask tensor.
-    public convenience init(_ values: [Bool], shape: [Int]? = nil) {
-        let shape = shape ?? [values.count]
-        require(shape.reduce(1, *) == values.count, "Tensor: \(values.count) values do not fill shape \(shape)")
-        self.init(uninitialized: shape, dtype: .bool)
-        let p = rawPointer.assumingMemoryBound(to: UInt8.self)
-        for (i, v) in values.enumerated() { p[i] = v ? 1 : 0 }
+    public convenience init(_ values: [Bool], shape: [Int]? = nil, device: Device = .default) {
+        self.init(host: values.map { UInt8($0 ? 1 : 0) }, shape: shape ?? [values.count], dtype: .bool, device: device, op: "Tensor")
+    }
+
+    /// A tensor of `dtype` whose bytes are `bytes` (little-endian elements, row-major): how readers of
+    /// files hand their data to a device in one copy.
+    public convenience init(bytes: [UInt8], shape: [Int], dtype: DType, device: Device = .default) {
+        let expected = validatedByteCount(shape, dtype, op: "Tensor(bytes:)")
+        require(bytes.count == expected, "Tensor(bytes:): \(bytes.count) bytes do not fill shape \(shape) of \(dtype) (\(expected) bytes)")
+        self.init(storage: device.backend.upload(bytes), layout: Layout(contiguous: shape), dtype: dtype)
     }
 
     /// A tensor of `shape` with every element equal to `value`.
-    public static func full(_ shape: [Int], _ value: Float, dtype: DType = .float32) -> Tensor {
-        let t = Tensor(uninitialized: shape, dtype: dtype)
-        let n = t.count
-        switch dtype {
-        case .float32: t.floatPointer.update(repeating: value, count: n)
-        case .int64: t.rawPointer.assumingMemoryBound(to: Int64.self).update(repeating: Int64(value), count: n)
-        case .int32: t.rawPointer.assumingMemoryBound(to: Int32.self).update(repeating: Int32(value), count: n)
-        case .uint8: t.rawPointer.assumingMemoryBound(to: UInt8.self).update(repeating: UInt8(value), count: n)
-        case .int8: t.rawPointer.assumingMemoryBound(to: Int8.self).update(repeating: Int8(value), count: n)
-        case .bool: t.rawPointer.assumingMemoryBound(to: UInt8.self).update(repeating: value != 0 ? 1 : 0, count: n)
-        case .float16: t.rawPointer.assumingMemoryBound(to: UInt16.self).update(repeating: Float16(value).bitPattern, count: n)
-        case .bfloat16: t.rawPointer.assumingMemoryBound(to: UInt16.self).update(repeating: BFloat16Bits.from(value), count: n)
-        }
+    public static func full(_ shape: [Int], _ value: Float, dtype: DType = .float32, device: Device = .default) -> Tensor {
+        let t = Tensor(uninitialized: shape, dtype: dtype, device: device)
+        t.backend.fill(t.operand, with: Double(value))
         return t
     }
 
-    public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+    public static func zeros(_ shape: [Int], dtype: DType = .float32, device: Device = .default) -> Tensor {
         // All-zero bytes are 0 in every dtype.
-        return Tensor(buffer: TensorBuffer(zeroedByteCount: validatedByteCount(shape, dtype, op: "zeros")), shape: shape,
-                      strides: contiguousStrides(shape), offset: 0, dtype: dtype)
+        let storage = device.backend.allocate(byteCount: validatedByteCount(shape, dtype, op: "zeros"), zeroed: true)
+        return Tensor(storage: storage, layout: Layout(contiguous: shape), dtype: dtype)
     }
 
-    public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor { full(shape, 1, dtype: dtype) }
-    public static func zeros(like other: Tensor) -> Tensor { zeros(other.shape, dtype: other.dtype) }
-    public static func ones(like other: Tensor) -> Tensor { ones(other.shape, dtype: other.dtype) }
+    public static func ones(_ shape: [Int], dtype: DType = .float32, device: Device = .default) -> Tensor {
+        full(shape, 1, dtype: dtype, device: device)
+    }
+    public static func zeros(like other: Tensor) -> Tensor { zeros(other.shape, dtype: other.dtype, device: other.device) }
+    public static func ones(like other: Tensor) -> Tensor { ones(other.shape, dtype: other.dtype, device: other.device) }
+
+    /// A scalar constant on this tensor's device, for use as a broadcast operand inside an op.
+    func constant(_ value: Float) -> Tensor { Tensor(value, device: device) }
 
     /// Values start, start+step, … below `end` (as torch.arange); float32 unless `dtype` says otherwise.
-    public static func arange(_ start: Float, _ end: Float, step: Float = 1, dtype: DType = .float32) -> Tensor {
+    public static func arange(_ start: Float, _ end: Float, step: Float = 1, dtype: DType = .float32,
+                              device: Device = .default) -> Tensor {
         require(step != 0, "arange: step must be non-zero")
         let n = max(0, Int(((end - start) / step).rounded(.up)))
         let values = (0..<n).map { start + Float($0) * step }
-        if dtype == .float32 { return Tensor(values) }
-        return Tensor(values.map { Int($0) }, dtype: dtype)
+        if dtype == .float32 { return Tensor(values, device: device) }
+        return Tensor(values.map { Int($0) }, dtype: dtype, device: device)
     }
 
     /// 0, 1, …, end-1 as int64 — the usual index range.
-    public static func arange(_ end: Int) -> Tensor { Tensor(Array(0..<end)) }
+    public static func arange(_ end: Int, device: Device = .default) -> Tensor { Tensor(Array(0..<end), device: device) }
 
     /// `count` evenly spaced values from `start` to `end` inclusive (as torch.linspace).
-    public static func linspace(_ start: Float, _ end: Float, count: Int) -> Tensor {
+    public static func linspace(_ start: Float, _ end: Float, count: Int, device: Device = .default) -> Tensor {
         require(count >= 0, "linspace: count must be non-negative, got \(count)")
-        if count == 1 { return Tensor([start]) }
+        if count == 1 { return Tensor([start], device: device) }
         let step = (end - start) / Float(count - 1)
         // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
         let values = (0..<count).map { i in i < count / 2 ? start + step * Float(i) : end - step * Float(count - 1 - i) }
-        return Tensor(values)
+        return Tensor(values, device: device)
     }
 
-    /// An n×m matrix with ones on the diagonal.
-    public static func eye(_ n: Int, _ m: Int? = nil) -> Tensor {
+    /// An n×m matrix with ones on the diagonal: the diagonal is a strided view filled on the device.
+    public static func eye(_ n: Int, _ m: Int? = nil, device: Device = .default) -> Tensor {
         let m = m ?? n
-        let t = zeros([n, m])
-        for i in 0..<min(n, m) { t.floatPointer[i * m + i] = 1 }
+        let t = zeros([n, m], device: device)
+        let diagonal = Layout(shape: [min(n, m)], strides: [m + 1])
+        t.backend.fill(Operand(t.storage, diagonal, .float32), with: 1)
         return t
     }
 
-    // MARK: - Reading values
+    // MARK: - Devices
+
+    /// This tensor on `device`: `self` when it is already there, else a copy through the host (counted as
+    /// transfers by a discrete device). Differentiable: the gradient moves back.
+    public func to(device target: Device) -> Tensor {
+        if target == device { return self }
+        let source = contiguousStorage()
+        let storage: Storage
+        switch dtype.byteSize {
+        case 1: storage = target.backend.upload(source.backend.download(source.operand, as: UInt8.self))
+        case 2: storage = target.backend.upload(source.backend.download(source.operand, as: UInt16.self))
+        case 4: storage = target.backend.upload(source.backend.download(source.operand, as: UInt32.self))
+        default: storage = target.backend.upload(source.backend.download(source.operand, as: UInt64.self))
+        }
+        let moved = Tensor(storage: storage, layout: Layout(contiguous: shape), dtype: dtype)
+        let origin = device
+        return moved.recordingGrad("to(device)", inputs: [self]) { g in [g.to(device: origin)] }
+    }
+
+    // MARK: - Reading values (device-to-host copies)
 
     /// All elements converted to Float, row-major.
     public var scalars: [Float] {
-        let c = contiguousStorage()
-        return withExtendedLifetime(c) {
-            let p = c.rawPointer
-            let n = c.count
-            switch dtype {
-            case .float32: return Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Float.self), count: n))
-            case .int64: return (0..<n).map { Float(p.load(fromByteOffset: $0 * 8, as: Int64.self)) }
-            case .int32: return (0..<n).map { Float(p.load(fromByteOffset: $0 * 4, as: Int32.self)) }
-            case .uint8, .bool: return (0..<n).map { Float(p.load(fromByteOffset: $0, as: UInt8.self)) }
-            case .int8: return (0..<n).map { Float(p.load(fromByteOffset: $0, as: Int8.self)) }
-            case .float16: return (0..<n).map { Float(Float16(bitPattern: p.load(fromByteOffset: $0 * 2, as: UInt16.self))) }
-            case .bfloat16: return (0..<n).map { BFloat16Bits.toFloat(p.load(fromByteOffset: $0 * 2, as: UInt16.self)) }
-            }
-        }
+        let source = dtype == .float32 ? self : to(.float32).detach()
+        return backend.download(source.operand, as: Float.self)
     }
 
     /// All elements converted to Int, row-major: integers exactly, floats truncated toward zero. A float
@@ -128,6 +142,12 @@ extension Tensor {
         }
     }
 
+    /// The values of an integer or bool tensor as Int64, read exactly (row-major).
+    var int64Values: [Int64] {
+        require(!dtype.isFloatingPoint, "int64Values: \(dtype) is not an integer type")
+        return backend.download(to(.int64).operand, as: Int64.self)
+    }
+
     /// All elements as Bool (non-zero is true).
     public var booleans: [Bool] { scalars.map { $0 != 0 } }
 
@@ -135,5 +155,12 @@ extension Tensor {
     public func item() -> Float {
         require(count == 1, "item: tensor of shape \(shape) has \(count) elements, not 1")
         return scalars[0]
+    }
+
+    /// The raw little-endian bytes of the elements, row-major: what writers of files store.
+    public var bytes: [UInt8] {
+        let c = contiguousStorage()
+        let raw = Operand(c.storage, Layout(contiguous: [c.count * dtype.byteSize], offset: c.offset * dtype.byteSize), .uint8)
+        return backend.download(raw, as: UInt8.self)
     }
 }

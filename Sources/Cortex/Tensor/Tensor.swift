@@ -8,13 +8,23 @@ import CortexEngine
 /// (`reshape`, `permute`, slicing, `expand`) share the underlying buffer, and `grad` accumulates
 /// on leaf tensors whose `requiresGrad` is true.
 public final class Tensor: @unchecked Sendable {
-    public let shape: [Int]
-    /// Element strides per axis; 0 marks an axis that was broadcast by `expand`.
-    public let strides: [Int]
-    /// Element offset of this view's first element inside `buffer`.
-    let offset: Int
+    /// The memory this tensor views, on its device.
+    let storage: Storage
+    /// Shape, strides (0 marks an axis broadcast by `expand`) and element offset inside `storage`.
+    let layout: Layout
     public let dtype: DType
-    let buffer: TensorBuffer
+
+    public var shape: [Int] { layout.shape }
+    /// Element strides per axis; 0 marks an axis that was broadcast by `expand`.
+    public var strides: [Int] { layout.strides }
+    /// Element offset of this view's first element inside its storage.
+    var offset: Int { layout.offset }
+    /// The device holding this tensor's values; ops run there.
+    public var device: Device { storage.device }
+    /// The backend that computes on this tensor's device.
+    var backend: any Backend { storage.device.backend }
+    /// This tensor as a kernel argument.
+    var operand: Operand { Operand(storage, layout, dtype) }
 
     /// The operation that produced this tensor, when it was recorded for autograd.
     var gradNode: GradNode?
@@ -23,18 +33,21 @@ public final class Tensor: @unchecked Sendable {
     public var grad: Tensor?
     var retainsGrad = false
 
-    init(buffer: TensorBuffer, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
-        self.buffer = buffer
-        self.shape = shape
-        self.strides = strides
-        self.offset = offset
+    init(storage: Storage, layout: Layout, dtype: DType) {
+        self.storage = storage
+        self.layout = layout
         self.dtype = dtype
     }
 
-    /// A new contiguous tensor whose contents are undefined; every element must be written.
-    convenience init(uninitialized shape: [Int], dtype: DType = .float32) {
-        self.init(buffer: TensorBuffer(byteCount: validatedByteCount(shape, dtype, op: "Tensor")), shape: shape,
-                  strides: contiguousStrides(shape), offset: 0, dtype: dtype)
+    /// A new contiguous tensor on `device` whose contents are undefined; every element must be written.
+    convenience init(uninitialized shape: [Int], dtype: DType = .float32, device: Device) {
+        let storage = device.backend.allocate(byteCount: validatedByteCount(shape, dtype, op: "Tensor"), zeroed: false)
+        self.init(storage: storage, layout: Layout(contiguous: shape), dtype: dtype)
+    }
+
+    /// A new uninitialised contiguous tensor on this tensor's device: the output of an op on it.
+    func makeOutput(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+        Tensor(uninitialized: shape, dtype: dtype, device: device)
     }
 
     // MARK: - Shape
@@ -43,14 +56,7 @@ public final class Tensor: @unchecked Sendable {
     /// Number of elements.
     public var count: Int { shape.reduce(1, *) }
     public var isScalar: Bool { shape.isEmpty }
-    public var isContiguous: Bool {
-        var expected = 1
-        for axis in shape.indices.reversed() where shape[axis] != 1 {
-            if strides[axis] != expected { return false }
-            expected *= shape[axis]
-        }
-        return true
-    }
+    public var isContiguous: Bool { layout.isContiguous }
 
     /// Size of `axis`, which may be negative (counted from the end).
     public func size(_ axis: Int) -> Int { shape[normalizeAxis(axis, rank: rank, op: "size")] }
@@ -82,55 +88,19 @@ public final class Tensor: @unchecked Sendable {
 
     /// The same data, cut from the graph: no gradient flows through the result.
     public func detach() -> Tensor {
-        Tensor(buffer: buffer, shape: shape, strides: strides, offset: offset, dtype: dtype)
+        Tensor(storage: storage, layout: layout, dtype: dtype)
     }
 
-    // MARK: - Raw access (engine side)
+    // MARK: - Layout
 
-    /// A contiguous tensor with the same values: `self` if already contiguous, else a copy.
-    /// Not recorded by autograd; ops call it on inputs before running a kernel.
+    /// A contiguous tensor with the same values: `self` if already contiguous, else a copy made on the
+    /// device. Not recorded by autograd; ops call it on inputs before running a kernel.
     func contiguousStorage() -> Tensor {
         if isContiguous { return self }
-        let out = Tensor(uninitialized: shape, dtype: dtype)
-        let size = dtype.byteSize
-        withExtendedLifetime(self) {
-            StridedCopy.copy(elementSize: size, shape: shape, source: buffer.raw + offset * size, strides: strides,
-                             destination: out.buffer.raw)
-        }
+        let out = makeOutput(shape, dtype: dtype)
+        backend.copy(operand, into: out.operand)
         return out
     }
-
-    /// Pointer to the first element; valid only while `self` is alive — use inside `withExtendedLifetime`
-    /// or through `withFloats`.
-    var rawPointer: UnsafeMutableRawPointer { buffer.raw + offset * dtype.byteSize }
-    var floatPointer: UnsafeMutablePointer<Float> {
-        require(dtype == .float32, "expected a float32 tensor, got \(dtype)")
-        return rawPointer.assumingMemoryBound(to: Float.self)
-    }
-}
-
-/// Runs `body` with the float32 pointers of contiguous tensors, keeping them alive throughout.
-@inline(__always)
-func withFloats<R>(_ a: Tensor, _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
-    try withExtendedLifetime(a) { try body(a.floatPointer) }
-}
-
-@inline(__always)
-func withFloats<R>(_ a: Tensor, _ b: Tensor,
-                   _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
-    try withExtendedLifetime((a, b)) { try body(a.floatPointer, b.floatPointer) }
-}
-
-@inline(__always)
-func withFloats<R>(_ a: Tensor, _ b: Tensor, _ c: Tensor,
-                   _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
-    try withExtendedLifetime((a, b, c)) { try body(a.floatPointer, b.floatPointer, c.floatPointer) }
-}
-
-@inline(__always)
-func withFloats<R>(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ d: Tensor,
-                   _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
-    try withExtendedLifetime((a, b, c, d)) { try body(a.floatPointer, b.floatPointer, c.floatPointer, d.floatPointer) }
 }
 
 /// The byte size of a new tensor of `shape`, or a stop naming `op` when a dimension is negative or the

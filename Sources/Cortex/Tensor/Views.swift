@@ -6,23 +6,25 @@ import CortexEngine
 extension Tensor {
     /// A tensor with the same buffer and a new layout, not recorded by autograd.
     func view(shape: [Int], strides: [Int], offset: Int) -> Tensor {
-        Tensor(buffer: buffer, shape: shape, strides: strides, offset: offset, dtype: dtype)
+        Tensor(storage: storage, layout: Layout(shape: shape, strides: strides, offset: offset), dtype: dtype)
     }
 
     /// Writes this tensor's values into the (possibly strided) view `destination` of the same shape.
     func copyValues(into destination: Tensor) {
         require(destination.shape == shape && destination.dtype == dtype,
                      "copy: shapes/dtypes differ: \(shape) \(dtype) into \(destination.shape) \(destination.dtype)")
-        let size = dtype.byteSize
-        withExtendedLifetime((self, destination)) {
-            StridedCopy.copy(elementSize: size, shape: shape, source: rawPointer, strides: strides,
-                             destination: destination.rawPointer, destinationStrides: destination.strides)
-        }
+        backend.copy(operand, into: destination.operand)
+    }
+
+    /// Writes `value` into every element, in place on the device, outside autograd; a view writes through
+    /// to the tensor it views (`t.selected(0, 3).fill(0)` zeroes row 3 of `t`).
+    public func fill(_ value: Float) {
+        backend.fill(operand, with: Double(value))
     }
 
     /// A new contiguous tensor with the same values and its own buffer; not recorded by autograd.
     func copied() -> Tensor {
-        let out = Tensor(uninitialized: shape, dtype: dtype)
+        let out = makeOutput(shape, dtype: dtype)
         copyValues(into: out)
         return out
     }
@@ -166,7 +168,7 @@ extension Tensor {
         let out = view(shape: newShape, strides: newStrides, offset: offset + lo * strides[a])
         let inputShape = shape
         return out.recordingGrad("slice", inputs: [self]) { g in
-            let full = Tensor.zeros(inputShape)
+            let full = Tensor.zeros(inputShape, device: g.device)
             g.contiguousStorage().copyValues(into: full.sliced(a, start: lo, end: hi, step: step))
             return [full]
         }

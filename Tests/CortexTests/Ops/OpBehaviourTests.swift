@@ -23,11 +23,11 @@ struct OpBehaviourTests {
         let values = parameters.flatMap { $0.grad!.scalars.map { Double(abs($0)) } }
         for normType: Float in [1, 2, 3, .infinity] {
             let expected = normType.isInfinite ? values.max()! : pow(values.reduce(0) { $0 + pow($1, Double(normType)) }, 1 / Double(normType))
-            let norm = clipGradNorm(parameters, maxNorm: 1e9, normType: normType)
+            let norm = clipGradNorm(parameters, maxNorm: 1e9, normType: normType).item()
             #expect(abs(Double(norm) - expected) / expected < 1e-5, "norm \(normType): \(norm) vs \(expected)")
         }
         let before = parameters[0].grad!.scalars
-        let norm = clipGradNorm(parameters, maxNorm: 1)
+        let norm = clipGradNorm(parameters, maxNorm: 1).item()
         #expect(zip(parameters[0].grad!.scalars, before).allSatisfy { abs($0 - $1 / (norm + 1e-6)) < 1e-6 })
     }
 

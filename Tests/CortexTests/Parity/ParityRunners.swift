@@ -225,7 +225,7 @@ nonisolated(unsafe) let parityRunners: [String: ParityRunner] = [
             return p
         }
         let norm = clipGradNorm(parameters, maxNorm: try c.float("max_norm"), normType: try c.float("norm_type", default: 2))
-        return parameters.map { $0.grad! } + [Tensor([norm])]
+        return parameters.map { $0.grad! } + [norm.reshaped([1])]
     },
     // Metrics (scikit-learn's numbers).
     "metrics_binary": { c, t in

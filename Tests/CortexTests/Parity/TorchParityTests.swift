@@ -97,7 +97,7 @@ struct TorchParityTests {
         let outcome = try runParityCases(in: directory)
         for failure in outcome.failures { print("parity FAIL \(failure)") }
         print("parity fixtures: \(directory.path)")
-        print("parity: \(outcome.passed) passed, \(outcome.failed) failed, \(outcome.skipped) skipped")
+        print("parity on \(Device.default): \(outcome.passed) passed, \(outcome.failed) failed, \(outcome.skipped) skipped")
         #expect(outcome.failed == 0, "\(outcome.failures.joined(separator: "\n"))")
         #expect(outcome.passed > 0)
     }

@@ -20,13 +20,13 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
 }
 
 /// BFloat16 conversions: the top 16 bits of a Float32, rounded to nearest even (as PyTorch does).
-enum BFloat16Bits {
-    static func from(_ value: Float) -> UInt16 {
+public enum BFloat16Bits {
+    public static func from(_ value: Float) -> UInt16 {
         let bits = value.bitPattern
         if value.isNaN { return UInt16(bits >> 16) | 0x0040 }   // keep it a quiet NaN
         let roundingBias = 0x7FFF + ((bits >> 16) & 1)
         return UInt16((bits &+ roundingBias) >> 16)
     }
 
-    static func toFloat(_ bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
+    public static func toFloat(_ bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
 }

@@ -1,0 +1,14 @@
+// The engine's types a user of `import Cortex` names directly, re-exported so that one import is enough:
+// element types, devices, the seeded generator and the thread count.
+import CortexEngine
+
+/// Element types a tensor can hold (float32 computes; the others store, index and quantise).
+public typealias DType = CortexEngine.DType
+/// Where a tensor lives and computes: the CPU, or the simulated discrete device the tests use.
+public typealias Device = CortexEngine.Device
+/// A seedable pseudo-random generator (xoshiro256**).
+public typealias RandomGenerator = CortexEngine.RandomGenerator
+/// The thread count Cortex computes with (its parallel loops and BLAS): `Threads.count = 1`.
+public typealias Threads = CortexEngine.Threads
+/// Host↔device traffic of the simulated device.
+public typealias TransferCounts = CortexEngine.TransferCounts

@@ -1,0 +1,145 @@
+// Pooling kernels on the CPU over (planes, H, W) float data; planes are independent, so they are split
+// across the cores in both directions.
+
+/// The windows of one 2-D pooling: planes (image × channel), input and output size, kernel, stride and padding.
+public struct PoolGeometry: Sendable {
+    public let planes: Int, height: Int, width: Int, outH: Int, outW: Int
+    public let kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int
+
+    public init(planes: Int, height: Int, width: Int, outH: Int, outW: Int, kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int) {
+        (self.planes, self.height, self.width, self.outH, self.outW) = (planes, height, width, outH, outW)
+        (self.kh, self.kw, self.sh, self.sw, self.ph, self.pw) = (kh, kw, sh, sw, ph, pw)
+    }
+
+    var planeGrain: Int { max(1, Parallel.elementwiseGrain / max(height * width, 1)) }
+
+    /// An average-pooling window clipped to the input, and its divisor (padding counted or not).
+    @inline(__always)
+    func window(_ oy: Int, _ ox: Int, countIncludePad: Bool) -> (ya: Int, yb: Int, xa: Int, xb: Int, divisor: Float) {
+        let y0 = oy * sh - ph, x0 = ox * sw - pw
+        let yEnd = min(y0 + kh, height + ph), xEnd = min(x0 + kw, width + pw)
+        let padded = (yEnd - y0) * (xEnd - x0)
+        let ya = max(y0, 0), xa = max(x0, 0), yb = max(min(yEnd, height), ya), xb = max(min(xEnd, width), xa)
+        return (ya, yb, xa, xb, Float(countIncludePad ? padded : (yb - ya) * (xb - xa)))
+    }
+
+    /// PyTorch's adaptive window [⌊i·size/out⌋, ⌈(i+1)·size/out⌉).
+    @inline(__always)
+    static func adaptive(_ i: Int, _ out: Int, _ size: Int) -> Range<Int> { (i * size / out)..<(((i + 1) * size + out - 1) / out) }
+}
+
+extension CPUBackend {
+    public func maxPool2d(_ geo: PoolGeometry, _ x: Operand, into out: Operand, indices: Operand) {
+        check(x, "max_pool2d"); check(out, "max_pool2d"); check(indices, "max_pool2d")
+        require(indices.dtype == .int32, "max_pool2d: indices must be int32")
+        let px = x.floats, po = out.floats, pi = indices.raw.assumingMemoryBound(to: Int32.self)
+        Parallel.forRange(geo.planes, grain: geo.planeGrain) { planes in
+            for p in planes {
+                let plane = px + p * geo.height * geo.width
+                for oy in 0..<geo.outH {
+                    let y0 = oy * geo.sh - geo.ph
+                    let ya = max(y0, 0), yb = min(y0 + geo.kh, geo.height)
+                    for ox in 0..<geo.outW {
+                        let x0 = ox * geo.sw - geo.pw
+                        let xa = max(x0, 0), xb = min(x0 + geo.kw, geo.width)
+                        var best = -Float.infinity, bestIndex = ya * geo.width + xa
+                        for y in ya..<yb {
+                            for xx in xa..<xb {
+                                let v = plane[y * geo.width + xx]
+                                if v > best || v.isNaN { best = v; bestIndex = y * geo.width + xx; if v.isNaN { break } }
+                            }
+                        }
+                        let o = (p * geo.outH + oy) * geo.outW + ox
+                        po[o] = best
+                        pi[o] = Int32(bestIndex)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scatters each output gradient to where its maximum came from, into zero-filled `into`.
+    public func maxPool2dBackward(_ geo: PoolGeometry, gradient: Operand, indices: Operand, into: Operand) {
+        check(gradient, "max_pool2d backward"); check(indices, "max_pool2d backward"); check(into, "max_pool2d backward")
+        let pg = gradient.floats, pd = into.floats, pi = indices.raw.assumingMemoryBound(to: Int32.self)
+        let outPlane = geo.outH * geo.outW, inPlane = geo.height * geo.width
+        Parallel.forRange(geo.planes, grain: geo.planeGrain) { planes in
+            for p in planes {
+                for o in 0..<outPlane { pd[p * inPlane + Int(pi[p * outPlane + o])] += pg[p * outPlane + o] }
+            }
+        }
+    }
+
+    public func avgPool2d(_ geo: PoolGeometry, countIncludePad: Bool, _ x: Operand, into out: Operand) {
+        check(x, "avg_pool2d"); check(out, "avg_pool2d")
+        let px = x.floats, po = out.floats
+        Parallel.forRange(geo.planes, grain: geo.planeGrain) { planes in
+            for p in planes {
+                let plane = px + p * geo.height * geo.width
+                for oy in 0..<geo.outH {
+                    for ox in 0..<geo.outW {
+                        let w = geo.window(oy, ox, countIncludePad: countIncludePad)
+                        var total: Float = 0
+                        for y in w.ya..<w.yb { for xx in w.xa..<w.xb { total += plane[y * geo.width + xx] } }
+                        po[(p * geo.outH + oy) * geo.outW + ox] = total / w.divisor
+                    }
+                }
+            }
+        }
+    }
+
+    /// Spreads each output gradient evenly over its window, into zero-filled `into`.
+    public func avgPool2dBackward(_ geo: PoolGeometry, countIncludePad: Bool, gradient: Operand, into: Operand) {
+        check(gradient, "avg_pool2d backward"); check(into, "avg_pool2d backward")
+        let pg = gradient.floats, pd = into.floats
+        Parallel.forRange(geo.planes, grain: geo.planeGrain) { planes in
+            for p in planes {
+                let plane = pd + p * geo.height * geo.width
+                for oy in 0..<geo.outH {
+                    for ox in 0..<geo.outW {
+                        let w = geo.window(oy, ox, countIncludePad: countIncludePad)
+                        let share = pg[(p * geo.outH + oy) * geo.outW + ox] / w.divisor
+                        for y in w.ya..<w.yb { for xx in w.xa..<w.xb { plane[y * geo.width + xx] += share } }
+                    }
+                }
+            }
+        }
+    }
+
+    public func adaptiveAvgPool2d(_ geo: PoolGeometry, _ x: Operand, into out: Operand) {
+        check(x, "adaptive_avg_pool2d"); check(out, "adaptive_avg_pool2d")
+        let px = x.floats, po = out.floats, h = geo.height, w = geo.width, oh = geo.outH, ow = geo.outW
+        Parallel.forRange(geo.planes, grain: geo.planeGrain) { planes in
+            for p in planes {
+                let plane = px + p * h * w
+                for oy in 0..<oh {
+                    let rows = PoolGeometry.adaptive(oy, oh, h)
+                    for ox in 0..<ow {
+                        let cols = PoolGeometry.adaptive(ox, ow, w)
+                        var total: Float = 0
+                        for y in rows { for xx in cols { total += plane[y * w + xx] } }
+                        po[(p * oh + oy) * ow + ox] = total / Float(rows.count * cols.count)
+                    }
+                }
+            }
+        }
+    }
+
+    public func adaptiveAvgPool2dBackward(_ geo: PoolGeometry, gradient: Operand, into: Operand) {
+        check(gradient, "adaptive_avg_pool2d backward"); check(into, "adaptive_avg_pool2d backward")
+        let pg = gradient.floats, pd = into.floats, h = geo.height, w = geo.width, oh = geo.outH, ow = geo.outW
+        Parallel.forRange(geo.planes, grain: geo.planeGrain) { planes in
+            for p in planes {
+                let plane = pd + p * h * w
+                for oy in 0..<oh {
+                    let rows = PoolGeometry.adaptive(oy, oh, h)
+                    for ox in 0..<ow {
+                        let cols = PoolGeometry.adaptive(ox, ow, w)
+                        let share = pg[(p * oh + oy) * ow + ox] / Float(rows.count * cols.count)
+                        for y in rows { for xx in cols { plane[y * w + xx] += share } }
+                    }
+                }
+            }
+        }
+    }
+}
