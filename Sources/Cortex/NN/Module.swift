@@ -118,6 +118,21 @@ open class Module {
 
     /// Stops gradients to every parameter of this module and its descendants; they stay parameters (in
     /// `parameters()` and the state dict), unlike PyTorch's buffers.
+    /// Moves every parameter and buffer (persistent or not) of this module and its children to `device`, in
+    /// place: optimisers built on the parameters keep working. Returns self, for chaining.
+    @discardableResult
+    public func to(device: Device) -> Self {
+        for module in modules() {
+            for slot in module.slots() {
+                switch slot {
+                case let .parameter(_, t), let .buffer(_, t, _): t.relocate(to: device)
+                default: break
+                }
+            }
+        }
+        return self
+    }
+
     public func freeze() { for p in parameters() { p.requiresGrad = false } }
 
     /// Lets gradients reach every parameter again.

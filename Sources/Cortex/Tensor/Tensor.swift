@@ -8,10 +8,11 @@ import CortexEngine
 /// (`reshape`, `permute`, slicing, `expand`) share the underlying buffer, and `grad` accumulates
 /// on leaf tensors whose `requiresGrad` is true.
 public final class Tensor: @unchecked Sendable {
-    /// The memory this tensor views, on its device.
-    let storage: Storage
+    /// The memory this tensor views, on its device. Changed only by `relocate(to:)`, which moves a
+    /// module's parameters in place (as PyTorch's `module.to(device)` does).
+    private(set) var storage: Storage
     /// Shape, strides (0 marks an axis broadcast by `expand`) and element offset inside `storage`.
-    let layout: Layout
+    private(set) var layout: Layout
     public let dtype: DType
 
     public var shape: [Int] { layout.shape }
@@ -89,6 +90,16 @@ public final class Tensor: @unchecked Sendable {
     /// The same data, cut from the graph: no gradient flows through the result.
     public func detach() -> Tensor {
         Tensor(storage: storage, layout: layout, dtype: dtype)
+    }
+
+    /// Moves this tensor's values (and its gradient) to `device` in place, keeping its identity, so an
+    /// optimiser or a module holding it sees the moved tensor. Views made before the move keep the old memory.
+    func relocate(to target: Device) {
+        guard target != device else { return }
+        let moved = noGrad { detach().to(device: target) }
+        storage = moved.storage
+        layout = moved.layout
+        grad?.relocate(to: target)
     }
 
     // MARK: - Layout

@@ -202,17 +202,20 @@ public final class Trainer: @unchecked Sendable {
         model.eval()
         defer { model.train(wasTraining) }
         var outputs: [Tensor] = [], targets: [Tensor] = []
-        var lossSum = 0.0, metricSum = 0.0
+        // Loss and metric totals stay on the device and are read once, after the last batch.
+        var sums: Tensor?
         noGrad {
             for (input, target) in DataLoader(data, batchSize: batchSize, prefetch: true) {
                 let output = layer(input)
-                let n = Double(input.shape[0])
-                lossSum += Double(step.loss(output, target).item()) * n
-                metricSum += step.batchMetric(output, target) * n
+                let n = Float(input.shape[0])
+                let batchSums = Tensor.cat([step.loss(output, target).reshaped([1]), step.batchMetric(output, target).reshaped([1])]) * n
+                sums = sums.map { $0 + batchSums } ?? batchSums
                 outputs.append(output)
                 targets.append(target)
             }
         }
+        let totals = sums?.scalars.map(Double.init) ?? [0, 0]
+        let lossSum = totals[0], metricSum = totals[1]
         let count = Double(max(data.count, 1))
         return Evaluation(loss: lossSum / count, metric: metricSum / count, outputs: Tensor.cat(outputs), targets: Tensor.cat(targets))
     }

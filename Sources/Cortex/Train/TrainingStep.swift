@@ -66,26 +66,31 @@ public final class SupervisedStep: TrainingStep {
     public func train(on batch: Batch, trainer: Trainer) throws -> StepOutput {
         let output = model(batch.input)
         let value = loss(output, batch.target)
-        let scalar = Double(value.item())
+        // The step's one read from the device: the loss and the batch metric together, as the progress bar
+        // shows them (both are known after the forward pass).
+        let read = readLossAndMetric(value, output, batch.target)
         // A non-finite loss is not stepped on: the loop stops with it, and the weights stay as they were.
-        guard scalar.isFinite else { return StepOutput(loss: scalar) }
+        guard read.loss.isFinite else { return StepOutput(loss: read.loss) }
         optimizer.zeroGrad()
         value.backward()
         optimizer.step()
-        return StepOutput(loss: scalar, values: [metric!.name: noGrad { batchMetric(output, batch.target) }])
+        return StepOutput(loss: read.loss, values: [metric!.name: read.metric])
     }
 
     public func evaluate(on batch: Batch, trainer: Trainer) throws -> StepOutput {
         let output = model(batch.input)
-        return StepOutput(loss: Double(loss(output, batch.target).item()), values: [metric!.name: batchMetric(output, batch.target)])
+        let read = readLossAndMetric(loss(output, batch.target), output, batch.target)
+        return StepOutput(loss: read.loss, values: [metric!.name: read.metric])
     }
 
-    /// Accuracy (classification) or mean absolute error (regression) of one batch.
-    func batchMetric(_ output: Tensor, _ target: Tensor) -> Double {
-        if loss.isClassification {
-            let predicted = output.argmax(dim: 1).integers, truth = target.integers
-            return Double(zip(predicted, truth).filter { $0 == $1 }.count) / Double(max(truth.count, 1))
-        }
-        return Double((output.reshaped(target.shape) - target).abs().mean().item())
+    private func readLossAndMetric(_ value: Tensor, _ output: Tensor, _ target: Tensor) -> (loss: Double, metric: Double) {
+        let both = noGrad { Tensor.cat([value.detach().reshaped([1]), batchMetric(output.detach(), target).reshaped([1])]) }.scalars
+        return (Double(both[0]), Double(both[1]))
+    }
+
+    /// Accuracy (classification) or mean absolute error (regression) of one batch, computed on the device.
+    func batchMetric(_ output: Tensor, _ target: Tensor) -> Tensor {
+        if loss.isClassification { return output.argmax(dim: 1).eq(target).to(.float32).mean() }
+        return (output.reshaped(target.shape) - target).abs().mean()
     }
 }
