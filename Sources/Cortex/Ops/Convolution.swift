@@ -105,7 +105,9 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
     var result = out
     if let bias { result = Tensor.binaryKernel(.add, out, bias.reshaped([1, -1, 1, 1]).detach(), name: op) }
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
-    return result.recordingGrad(op, inputs: inputs) { g in
+    let attributes: [String: OpAttribute] = ["stride": .ints([sh, sw]), "padding": .ints([ph, pw]), "output_padding": .ints([oph, opw]),
+                                             "dilation": .ints([dh, dw]), "groups": .int(groups)]
+    return result.recordingGrad(op, attributes: attributes, inputs: inputs) { g in
         let gc = g.contiguousStorage()
         // d input = conv2d(gOut, W); d weight = x_g · im2col(gOut)ᵀ — conv2d's forward and weight-gradient roles swapped.
         let dx = input.requiresGrad ? gc.makeOutput(input.shape) : nil

@@ -10,7 +10,7 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = ni
     let flat = indices.reshaped([-1])
     let rows = noGrad { weight.detach().indexSelect(0, flat) }
     let outShape = indices.shape + [weight.shape[1]]
-    return rows.reshaped(outShape).recordingGrad("embedding", inputs: [weight]) { g in
+    return rows.reshaped(outShape).recordingGrad("embedding", attributes: paddingIndex.map { ["padding_idx": .int($0)] } ?? [:], inputs: [weight]) { g in
         let dw = Tensor.zeros(weight.shape, device: g.device).indexAdding(0, flat, g.reshaped([-1, weight.shape[1]]))
         if let paddingIndex {
             // The padding row's gradient is zeroed in place: a fill of that row's view on the device.

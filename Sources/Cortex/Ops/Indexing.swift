@@ -15,7 +15,7 @@ extension Tensor {
         let out = makeOutput(outShape)
         backend.indexSelect(x.operand, outer: outer, n: n, inner: inner, index: idx.operand, into: out.operand, op: "index_select")
         let inputShape = shape
-        return out.recordingGrad("index_select", inputs: [self]) { g in
+        return out.recordingGrad("index_select", attributes: ["dim": .int(a)], inputs: [self]) { g in
             [Tensor.zeros(inputShape, device: g.device).indexAdding(a, index, g)]
         }
     }
@@ -42,7 +42,7 @@ extension Tensor {
         let x = contiguousStorage(), out = makeOutput(index.shape), idx = index.indexTensor(op: "gather")
         backend.gather(x.operand, axis: a, index: idx.operand, into: out.operand, op: "gather")
         let inputShape = shape
-        return out.recordingGrad("gather", inputs: [self]) { g in
+        return out.recordingGrad("gather", attributes: ["dim": .int(a)], inputs: [self]) { g in
             [Tensor.zeros(inputShape, device: g.device).scatterAdding(a, index, g)]
         }
     }
@@ -55,7 +55,7 @@ extension Tensor {
         let src = source.contiguousStorage(), idx = index.indexTensor(op: "scatter_add")
         backend.scatterAdd(src.operand, axis: a, index: idx.operand, into: out.operand, op: "scatter_add")
         let target = self
-        return out.recordingGrad("scatter_add", inputs: [target, source]) { g in
+        return out.recordingGrad("scatter_add", attributes: ["dim": .int(a)], inputs: [target, source]) { g in
             [target.requiresGrad ? g : nil, source.requiresGrad ? g.gather(a, index) : nil]
         }
     }

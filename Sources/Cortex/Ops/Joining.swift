@@ -20,7 +20,7 @@ extension Tensor {
             t.copyValues(into: out.sliced(a, start: start, end: start + t.shape[a]).detach())
             start += t.shape[a]
         }
-        return out.recordingGrad("cat", inputs: tensors) { g in
+        return out.recordingGrad("cat", attributes: ["dim": .int(a)], inputs: tensors) { g in
             var offset = 0
             return tensors.map { t in
                 defer { offset += t.shape[a] }

@@ -80,7 +80,7 @@ public func adaptiveAvgPool2d(_ input: Tensor, outputSize: [Int]) -> Tensor {
     let out = input.makeOutput(Array(input.shape.dropLast(2)) + [oh, ow])
     input.backend.adaptiveAvgPool2d(geo, x.operand, into: out.operand)
     let inputShape = input.shape
-    return out.recordingGrad(op, inputs: [input]) { g in
+    return out.recordingGrad(op, attributes: ["output_size": .ints([oh, ow])], inputs: [input]) { g in
         let gc = g.contiguousStorage(), dx = Tensor.zeros(inputShape, device: gc.device)
         gc.backend.adaptiveAvgPool2dBackward(geo, gradient: gc.operand, into: dx.operand)
         return [dx]

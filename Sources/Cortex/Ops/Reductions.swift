@@ -44,7 +44,7 @@ extension Tensor {
         let kept = reduceKernel(.sum, axes: axes)
         let out = finishReduction(kept.detach(), axes: axes, keepDim: keepDim)
         let inputShape = shape, keptShape = kept.shape
-        return out.recordingGrad("sum", inputs: [self]) { g in [g.reshaped(keptShape).expanded(to: inputShape)] }
+        return out.recordingGrad("sum", attributes: ["dims": .ints(axes), "keep_dim": .bool(keepDim)], inputs: [self]) { g in [g.reshaped(keptShape).expanded(to: inputShape)] }
     }
 
     public func sum(dim: Int, keepDim: Bool = false) -> Tensor { sum(dims: [dim], keepDim: keepDim) }
@@ -74,7 +74,7 @@ extension Tensor {
         let kept = reduceKernel(op, axes: axes)
         let out = finishReduction(kept.detach(), axes: axes, keepDim: keepDim)
         let input = self, keptShape = kept.shape
-        return out.recordingGrad(name, inputs: [self]) { g in
+        return out.recordingGrad(name, attributes: ["dims": .ints(axes), "keep_dim": .bool(keepDim)], inputs: [self]) { g in
             let hit = input.detach().eq(kept).to(.float32)
             let ties = hit.sum(dims: axes, keepDim: true)
             return [hit * (g.reshaped(keptShape) / ties)]
@@ -116,7 +116,7 @@ extension Tensor {
         requireFloat("cumsum")
         let a = normalizeAxis(dim, rank: rank, op: "cumsum")
         let out = Tensor.prefixSum(self, axis: a, reverse: false)
-        return out.recordingGrad("cumsum", inputs: [self]) { g in [Tensor.prefixSum(g, axis: a, reverse: true)] }
+        return out.recordingGrad("cumsum", attributes: ["dim": .int(a)], inputs: [self]) { g in [Tensor.prefixSum(g, axis: a, reverse: true)] }
     }
 
     private static func prefixSum(_ x: Tensor, axis: Int, reverse: Bool) -> Tensor {

@@ -3,6 +3,19 @@
 import CortexEngine
 
 extension UnaryOp {
+    /// The op's constants as a trace records them (slope, alpha, bounds, the scalar operand…).
+    var attributes: [String: OpAttribute] {
+        switch self {
+        case .leakyRelu(let slope): ["negative_slope": .float(slope)]
+        case .elu(let alpha): ["alpha": .float(alpha)]
+        case .softplus(let beta, let threshold): ["beta": .float(beta), "threshold": .float(threshold)]
+        case .addScalar(let s), .mulScalar(let s), .rsubScalar(let s), .rdivScalar(let s): ["scalar": .float(s)]
+        case .powScalar(let e): ["exponent": .float(e)]
+        case .clamp(let lo, let hi): ["min": .float(lo), "max": .float(hi)]
+        default: [:]
+        }
+    }
+
     /// Which forward values the derivative reads, so the graph keeps only what it needs.
     var backwardReads: (input: Bool, output: Bool) {
         switch self {
@@ -22,12 +35,12 @@ extension Tensor {
         let y = makeOutput(shape)
         backend.unary(op, x.operand, into: y.operand)
         guard Tensor.needsGrad(self) else {
-            Tracer.current?.record(name, attributes: [:], inputs: [self], output: y)   // the fast path is still an op
+            Tracer.current?.record(name, attributes: op.attributes, inputs: [self], output: y)   // the fast path is still an op
             return y
         }
         let reads = op.backwardReads
         let savedX = reads.input ? x.detach() : nil, savedY = reads.output ? y.detach() : nil
-        return y.recordingGrad(name, inputs: [self]) { g in
+        return y.recordingGrad(name, attributes: op.attributes, inputs: [self]) { g in
             let gc = g.contiguousStorage()
             let dx = gc.makeOutput(gc.shape)
             gc.backend.unaryBackward(op, input: savedX?.operand, output: savedY?.operand, gradient: gc.operand, into: dx.operand)

@@ -45,7 +45,7 @@ extension Tensor {
         let source = isContiguous ? self : contiguousStorage()
         let out = source.view(shape: resolved, strides: contiguousStrides(resolved), offset: source.offset)
         let inputShape = shape
-        return out.recordingGrad("reshape", inputs: [self]) { g in [g.reshaped(inputShape)] }
+        return out.recordingGrad("reshape", attributes: ["shape": .ints(resolved)], inputs: [self]) { g in [g.reshaped(inputShape)] }
     }
 
     /// Collapses axes `start...end` into one.
@@ -67,7 +67,7 @@ extension Tensor {
         let out = view(shape: axes.map { shape[$0] }, strides: axes.map { strides[$0] }, offset: offset)
         var inverse = Array(repeating: 0, count: rank)
         for (i, a) in axes.enumerated() { inverse[a] = i }
-        return out.recordingGrad("permute", inputs: [self]) { g in [g.permuted(inverse)] }
+        return out.recordingGrad("permute", attributes: ["order": .ints(axes)], inputs: [self]) { g in [g.permuted(inverse)] }
     }
 
     /// Swaps two axes.
@@ -93,7 +93,7 @@ extension Tensor {
         newShape.insert(1, at: a)
         newStrides.insert(a < rank ? strides[a] * shape[a] : 1, at: a)
         let out = view(shape: newShape, strides: newStrides, offset: offset)
-        return out.recordingGrad("unsqueeze", inputs: [self]) { g in [g.squeezed(a)] }
+        return out.recordingGrad("unsqueeze", attributes: ["dim": .int(a)], inputs: [self]) { g in [g.squeezed(a)] }
     }
 
     /// Removes `axis` if its size is 1; with no argument, removes every size-1 axis.
@@ -109,7 +109,7 @@ extension Tensor {
         let keep = shape.indices.filter { !drop.contains($0) }
         let out = view(shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset)
         let inputShape = shape
-        return out.recordingGrad("squeeze", inputs: [self]) { g in [g.reshaped(inputShape)] }
+        return out.recordingGrad("squeeze", attributes: ["shape": .ints(out.shape)], inputs: [self]) { g in [g.reshaped(inputShape)] }
     }
 
     // MARK: - Broadcasting
@@ -135,7 +135,7 @@ extension Tensor {
         if outShape == shape { return self }
         let out = view(shape: outShape, strides: outStrides, offset: offset)
         let inputShape = shape
-        return out.recordingGrad("expand", inputs: [self]) { g in [g.sumToShape(inputShape)] }
+        return out.recordingGrad("expand", attributes: ["shape": .ints(out.shape)], inputs: [self]) { g in [g.sumToShape(inputShape)] }
     }
 
     /// Reduces a broadcast gradient back to `target`: sums leading axes and axes where target has 1.
@@ -167,7 +167,8 @@ extension Tensor {
         newStrides[a] = strides[a] * step
         let out = view(shape: newShape, strides: newStrides, offset: offset + lo * strides[a])
         let inputShape = shape
-        return out.recordingGrad("slice", inputs: [self]) { g in
+        return out.recordingGrad("slice", attributes: ["dim": .int(a), "start": .int(lo), "end": .int(hi), "step": .int(step)],
+                                 inputs: [self]) { g in
             let full = Tensor.zeros(inputShape, device: g.device)
             g.contiguousStorage().copyValues(into: full.sliced(a, start: lo, end: hi, step: step))
             return [full]

@@ -30,6 +30,26 @@ struct TracerTests {
         #expect(graph.description.contains("total: 10 ops, 50378 parameters, 7927818 FLOPs"))
     }
 
+    @Test func everyOpRecordsItsAttributes() {
+        let x = Tensor.randn([2, 3, 4], generator: RandomGenerator(seed: 1))
+        let graph = noGrad {
+            Tracer.trace(inputs: [x]) { inputs in
+                let a = leakyRelu(inputs[0], negativeSlope: 0.2).sliced(2, start: 1, end: 3)
+                let b = Tensor.cat([a, a], dim: 1).permuted([0, 2, 1]).reshaped([2, -1])
+                return b.sum(dims: [1], keepDim: true).clamped(min: -1, max: 1).cumsum(0)
+            }
+        }
+        let recorded = Dictionary(graph.ops.map { ($0.kind, $0.attributes) }, uniquingKeysWith: { first, _ in first })
+        #expect(recorded["leaky_relu"] == ["negative_slope": .float(0.2)])
+        #expect(recorded["slice"] == ["dim": .int(2), "start": .int(1), "end": .int(3), "step": .int(1)])
+        #expect(recorded["cat"] == ["dim": .int(1)])
+        #expect(recorded["permute"] == ["order": .ints([0, 2, 1])])
+        #expect(recorded["reshape"] == ["shape": .ints([2, 12])])
+        #expect(recorded["sum"] == ["dims": .ints([1]), "keep_dim": .bool(true)])
+        #expect(recorded["clamp"] == ["min": .float(-1), "max": .float(1)])
+        #expect(recorded["cumsum"] == ["dim": .int(0)])
+    }
+
     @Test func aTraceWithGradientsOnRecordsTheSameOpsAndLeavesBackwardWorking() {
         let model = Sequential { Linear(4, 8, generator: RandomGenerator(seed: 1)); GELU(); Linear(8, 2, generator: RandomGenerator(seed: 2)) }
         let x = Tensor.randn([3, 4], generator: RandomGenerator(seed: 3))
