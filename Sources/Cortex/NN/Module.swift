@@ -29,22 +29,54 @@ open class Module {
         case generator(String, RandomGenerator)
     }
 
+    /// Where each slot's current value is read from: a value found once (a `let` property), or a property
+    /// wrapper, which is a reference whose current value is read on every call.
+    enum SlotSource {
+        case fixed(Slot)
+        case param(String, Param)
+        case buffer(String, Buffer)
+        case child(String, AnyChild)
+    }
+
+    /// The reflected layout of this module's stored properties, found on first use. Reflection walks every
+    /// stored property through `Mirror`, which is slow; the layout of a module never changes, and the
+    /// values that may change (through `@Param`, `@Buffer`, `@Child` or `replace`) are read through the
+    /// wrapper each time.
+    private var slotSources: [SlotSource]?
+    /// How many times this module's properties were reflected (once, unless the cache is dropped).
+    private(set) var reflectionCount = 0
+
     /// The module's own stored properties, classified, in declaration order (base class first). A plain
     /// `Tensor` (or `[Tensor]`) is a parameter, whether or not it is frozen; `@Buffer` marks buffers;
-    /// `@Param` and `@Child` give keys of their own.
+    /// `@Param` and `@Child` give keys of their own. Plain stored properties are read once, so declare
+    /// them `let`; a tensor or child that is reassigned after `init` belongs in `@Param`, `@Buffer` or `@Child`.
     func slots() -> [Slot] {
-        var result: [Slot] = []
+        let sources = slotSources ?? reflectSlotSources()
+        slotSources = sources
+        return sources.map { source in
+            switch source {
+            case let .fixed(slot): slot
+            case let .param(key, p): .parameter(key, p.wrappedValue)
+            case let .buffer(key, b): .buffer(key, b.wrappedValue, persistent: b.persistent)
+            case let .child(key, c): .child(key, c.module, holder: c)
+            }
+        }
+    }
+
+    private func reflectSlotSources() -> [SlotSource] {
+        reflectionCount += 1
+        var result: [SlotSource] = []
         forEachStoredProperty { label, value in
             let key = stateKey(label)
             switch value {
-            case let t as Tensor: result.append(.parameter(key, t))
-            case let ts as [Tensor]: for (i, t) in ts.enumerated() { result.append(.parameter("\(key).\(i)", t)) }
-            case let p as Param: result.append(.parameter(p.key ?? key, p.wrappedValue))
-            case let b as Buffer: result.append(.buffer(b.key ?? key, b.wrappedValue, persistent: b.persistent))
-            case let c as AnyChild: result.append(.child(c.key ?? key, c.module, holder: c))
-            case let m as Module: result.append(.child(key, m, holder: nil))
-            case let ms as [Module]: for (i, m) in ms.enumerated() { result.append(.child("\(key).\(i)", m, holder: nil)) }
-            case let g as RandomGenerator: result.append(.generator(key, g))
+            case let t as Tensor: result.append(.fixed(.parameter(key, t)))
+            case let ts as [Tensor]: for (i, t) in ts.enumerated() { result.append(.fixed(.parameter("\(key).\(i)", t))) }
+            case let p as Param: result.append(.param(p.key ?? key, p))
+            case let b as Buffer: result.append(.buffer(b.key ?? key, b))
+            case let c as AnyChild: result.append(.child(c.key ?? key, c))
+            case let m as Module: result.append(.fixed(.child(key, m, holder: nil)))
+            case let ms as [Module]: for (i, m) in ms.enumerated() { result.append(.fixed(.child("\(key).\(i)", m, holder: nil))) }
+            case let g as RandomGenerator: result.append(.fixed(.generator(key, g)))
             default: break
             }
         }

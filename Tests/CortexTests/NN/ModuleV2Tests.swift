@@ -36,6 +36,10 @@ private final class TinyLSTMCell: Module {
     }
 }
 
+private final class Reshaped: Module {
+    @Param(key: "gamma") var scale = Tensor.ones([4])
+}
+
 @Suite("Modules v2")
 struct ModuleV2Tests {
     @Test func keysCanBeHuggingFaceNames() {
@@ -78,6 +82,17 @@ struct ModuleV2Tests {
         }
         #expect(attention.selfAttention.key.bias!.scalars != [1, 1, 1, 1])   // nothing copied
         #expect(throws: StateDictError.self) { try attention.update(parameters: ["causal_mask": Tensor.zeros([4, 4])]) }
+    }
+
+    @Test func reflectionRunsOncePerModuleAndWrappedValuesStayCurrent() {
+        let attention = Attention()
+        for _ in 0..<5 { _ = attention.parameters(); _ = attention.stateDict() }
+        #expect(attention.modules().allSatisfy { $0.reflectionCount == 1 })
+        // A wrapped value reassigned after the first reflection is what the state dict holds.
+        let layer = Reshaped()
+        _ = layer.stateDict()
+        layer.scale = Tensor.ones([2])
+        #expect(layer.stateDict()["gamma"]?.shape == [2])
     }
 
     @Test func childrenCanBeReplaced() throws {

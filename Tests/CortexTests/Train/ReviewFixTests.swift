@@ -4,10 +4,11 @@ import Foundation
 import Testing
 @testable import Cortex
 
-/// A layer whose extra tensor a callback can replace, so restoring saved weights must fail.
+/// A layer whose extra tensor a callback can replace, so restoring saved weights must fail. A tensor that
+/// is reassigned after init is declared through `@Param`, so the module's (cached) reflection sees the new one.
 private final class Reshaping: Module, Layer {
     let linear = Linear(2, 3, generator: RandomGenerator(seed: 1))
-    var extra = Tensor.zeros([3])
+    @Param var extra = Tensor.zeros([3])
     func callAsFunction(_ input: Tensor) -> Tensor { linear(input) + extra }
 }
 
