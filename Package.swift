@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 // Cortex: a deep-learning framework in Swift. The stack, bottom to top:
-// CBLAS / CCortexKernels (C) -> CortexEngine (buffers, BLAS, SIMD kernels) -> Cortex (tensors,
-// autograd, ops, nn, optim, data, metrics, train, io) -> CortexModels (ready architectures) and
-// CortexReport (HTML reports) -> CortexCLI (the `cortex` command). Each target imports only the ones
-// below it.
+// CBLAS / CCortexKernels (C) -> CortexEngine (the device boundary: Backend protocol, CPU and simulated
+// backends) -> Cortex (tensors, autograd, ops, nn, optim, data, metrics, train, io) -> CortexModels
+// (ready architectures) and CortexReport (HTML reports) -> CortexCLI (the `cortex` command). Each target
+// imports only the ones below it.
 import PackageDescription
 
 let package = Package(
