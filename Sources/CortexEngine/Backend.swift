@@ -130,7 +130,7 @@ public protocol Backend: AnyObject, Sendable {
     func softmaxBackward(output: Operand, gradient: Operand, outer: Int, n: Int, inner: Int, log: Bool, into: Operand)
 
     // MARK: Indexing (indices int64; an index out of range stops with `op`'s name)
-    /// out[o, j, i] = x[o, index[j], i] for contiguous x viewed as (outer, n, inner).
+    /// out[o, j, i] = x[o, index[j], i] for contiguous x viewed as (outer, n, inner), of any dtype.
     func indexSelect(_ x: Operand, outer: Int, n: Int, inner: Int, index: Operand, into out: Operand, op: String)
     /// out[o, index[j], i] += source[o, j, i].
     func indexAdd(_ source: Operand, outer: Int, n: Int, inner: Int, index: Operand, into out: Operand, op: String)

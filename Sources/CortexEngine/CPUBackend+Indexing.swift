@@ -10,10 +10,12 @@ extension CPUBackend {
 
     public func indexSelect(_ x: Operand, outer: Int, n: Int, inner: Int, index: Operand, into out: Operand, op: String) {
         check(x, op); check(index, op); check(out, op)
-        let src = x.floats, dst = out.floats, idx = index.int64s, k = index.count
+        require(x.dtype == out.dtype, "\(op): output dtype \(out.dtype) differs from input dtype \(x.dtype)")
+        // Rows are copied as bytes, so every dtype is selected exactly (int64 labels above 2^24 included).
+        let size = x.dtype.byteSize, src = x.raw, dst = out.raw, idx = index.int64s, k = index.count, row = inner * size
         for j in 0..<k {
             let i = checkedIndex(idx[j], n, op, "the indexed dimension")
-            for o in 0..<outer { (dst + (o * k + j) * inner).update(from: src + (o * n + i) * inner, count: inner) }
+            for o in 0..<outer { (dst + (o * k + j) * row).copyMemory(from: src + (o * n + i) * row, byteCount: row) }
         }
     }
 

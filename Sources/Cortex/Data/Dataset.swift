@@ -48,15 +48,12 @@ public struct TensorDataset: Dataset {
     }
 
     public func batch(at indices: [Int]) -> (input: Tensor, target: Tensor) {
-        let index = Tensor(indices)
+        let index = Tensor(indices, device: inputs.device)
         return (Self.gather(inputs, index), Self.gather(targets, index))
     }
 
-    /// Rows of any dtype (float features, int64 labels) picked by index.
-    static func gather(_ t: Tensor, _ index: Tensor) -> Tensor {
-        if t.dtype == .float32 { return noGrad { t.indexSelect(0, index) } }
-        return noGrad { t.to(.float32).indexSelect(0, index).to(t.dtype) }
-    }
+    /// Rows of any dtype (float features, int64 labels, copied exactly) picked by index.
+    static func gather(_ t: Tensor, _ index: Tensor) -> Tensor { noGrad { t.indexSelect(0, index) } }
 
     /// The examples at `indices`, as a new in-memory dataset.
     public func subset(_ indices: [Int]) -> TensorDataset {

@@ -32,15 +32,15 @@ public enum FanMode: Sendable { case fanIn, fanOut }
 public enum Init {
     /// Fills `tensor` with U(low, high).
     public static func uniform(_ tensor: Tensor, low: Float = 0, high: Float = 1, generator: RandomGenerator? = nil) {
-        noGrad { tensor.assign(Tensor.uniform(tensor.shape, low: low, high: high, generator: generator)) }
+        noGrad { tensor.assign(Tensor.uniform(tensor.shape, low: low, high: high, generator: generator, device: tensor.device)) }
     }
 
     /// Fills `tensor` with N(mean, std²).
     public static func normal(_ tensor: Tensor, mean: Float = 0, std: Float = 1, generator: RandomGenerator? = nil) {
-        noGrad { tensor.assign(Tensor.randn(tensor.shape, mean: mean, std: std, generator: generator)) }
+        noGrad { tensor.assign(Tensor.randn(tensor.shape, mean: mean, std: std, generator: generator, device: tensor.device)) }
     }
 
-    public static func constant(_ tensor: Tensor, _ value: Float) { noGrad { tensor.assign(Tensor.full(tensor.shape, value)) } }
+    public static func constant(_ tensor: Tensor, _ value: Float) { noGrad { tensor.assign(Tensor.full(tensor.shape, value, device: tensor.device)) } }
     public static func zeros(_ tensor: Tensor) { constant(tensor, 0) }
     public static func ones(_ tensor: Tensor) { constant(tensor, 1) }
 
@@ -81,7 +81,7 @@ public enum Init {
         let rows = tensor.shape[0], cols = tensor.count / rows
         // Orthonormalise the columns of a tall Gaussian matrix (rows ≥ cols after transposing).
         let tall = max(rows, cols), wide = min(rows, cols)
-        let gaussian = Tensor.randn([tall, wide], generator: generator).scalars.map(Double.init)
+        let gaussian = Tensor.randn([tall, wide], generator: generator, device: .cpu).scalars.map(Double.init)
         var q = gaussian   // tall × wide, column j at q[i * wide + j]
         for j in 0..<wide {
             // Modified Gram–Schmidt, twice for numerical orthogonality.
@@ -105,6 +105,6 @@ public enum Init {
                 values[r * cols + c] = gain * Float(rows >= cols ? q[r * wide + c] : q[c * wide + r])
             }
         }
-        noGrad { tensor.assign(Tensor(values, shape: tensor.shape)) }
+        noGrad { tensor.assign(Tensor(values, shape: tensor.shape, device: tensor.device)) }
     }
 }

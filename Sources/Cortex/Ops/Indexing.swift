@@ -3,16 +3,16 @@
 import CortexEngine
 
 extension Tensor {
-    /// Rows of `axis` picked by the 1-D integer tensor `index` (as torch.index_select).
+    /// Rows of `axis` picked by the 1-D integer tensor `index` (as torch.index_select). Any dtype; the
+    /// gradient flows for float32.
     public func indexSelect(_ axis: Int, _ index: Tensor) -> Tensor {
-        requireFloat("index_select")
         require(index.rank <= 1, "index_select: index must be 0-D or 1-D, got shape \(index.shape)")
         let a = normalizeAxis(axis, rank: rank, op: "index_select")
         let x = contiguousStorage(), idx = index.indexTensor(op: "index_select")
         let outer = shape[..<a].reduce(1, *), n = shape[a], inner = shape[(a + 1)...].reduce(1, *)
         var outShape = shape
         outShape[a] = index.count
-        let out = makeOutput(outShape)
+        let out = makeOutput(outShape, dtype: dtype)
         backend.indexSelect(x.operand, outer: outer, n: n, inner: inner, index: idx.operand, into: out.operand, op: "index_select")
         let inputShape = shape
         return out.recordingGrad("index_select", attributes: ["dim": .int(a)], inputs: [self]) { g in

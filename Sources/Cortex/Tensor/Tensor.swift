@@ -1,11 +1,11 @@
-// The n-dimensional array at the centre of Cortex: a (possibly strided) view of a shared buffer,
+// The n-dimensional array at the centre of Cortex: a (possibly strided) view of device storage,
 // plus the autograd bookkeeping that links it to the operation that produced it.
 import CortexEngine
 
 /// An n-dimensional, row-major array with a runtime element type and reverse-mode autograd.
 ///
 /// Tensors are reference types, as in PyTorch: an operation returns a new tensor, views
-/// (`reshape`, `permute`, slicing, `expand`) share the underlying buffer, and `grad` accumulates
+/// (`reshape`, `permute`, slicing, `expand`) share the underlying storage, and `grad` accumulates
 /// on leaf tensors whose `requiresGrad` is true.
 public final class Tensor: @unchecked Sendable {
     /// The memory this tensor views, on its device. Changed only by `relocate(to:)`, which moves a

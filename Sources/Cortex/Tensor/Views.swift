@@ -1,10 +1,10 @@
 // Views: reshape, permute, squeeze/unsqueeze, slicing with steps, expand. A view shares its
-// buffer with the source and only changes shape, strides and offset; each one's backward maps the
+// storage with the source and only changes shape, strides and offset; each one's backward maps the
 // gradient back to the source's layout.
 import CortexEngine
 
 extension Tensor {
-    /// A tensor with the same buffer and a new layout, not recorded by autograd.
+    /// A tensor with the same storage and a new layout, not recorded by autograd.
     func view(shape: [Int], strides: [Int], offset: Int) -> Tensor {
         Tensor(storage: storage, layout: Layout(shape: shape, strides: strides, offset: offset), dtype: dtype)
     }
@@ -22,7 +22,7 @@ extension Tensor {
         backend.fill(operand, with: Double(value))
     }
 
-    /// A new contiguous tensor with the same values and its own buffer; not recorded by autograd.
+    /// A new contiguous tensor with the same values and its own storage; not recorded by autograd.
     func copied() -> Tensor {
         let out = makeOutput(shape, dtype: dtype)
         copyValues(into: out)

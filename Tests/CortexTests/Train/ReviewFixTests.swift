@@ -61,6 +61,9 @@ struct ReviewFixTests {
         #expect(Tensor(big).to(.int32).integers == big)
         #expect(Tensor([300, -1]).to(.uint8).integers == [44, 255])
         #expect(Tensor([0, 5]).to(.bool).integers == [0, 1])
+        // Batches pick label rows as bytes, never through float32.
+        let data = TensorDataset(inputs: Tensor.zeros([4, 2]), targets: Tensor(big))
+        #expect(data.batch(at: [3, 0, 1]).target.integers == [123_456_789, 16_777_217, 2_147_483_647])
     }
 
     @Test func aResumedRunWithAugmentationEqualsAnUninterruptedOne() throws {
