@@ -99,6 +99,24 @@ void ck_adam_update(float *p, const float *g, float *m, float *v, float *vmax, l
 void ck_sgd_update(float *p, const float *g, float *b, long n, float lr, float weight_decay, float momentum,
                    float dampening, int first, int nesterov);
 
+// ---- Recurrent gates (one time step, rows of a batch) ----
+
+/// LSTM step from pre-activation gates (batch x 4*hidden, order i, f, g, o, all projections and biases
+/// summed): c = sigmoid(f) c_prev + sigmoid(i) tanh(g), h = sigmoid(o) tanh(c). Writes h, c, the four
+/// activations (act, batch x 4*hidden) and tanh(c) for the backward.
+void ck_lstm_cell(const float *gates, const float *c_prev, float *h, float *c, float *act, float *tanh_c, long batch,
+                  long hidden);
+/// The LSTM step's backward: from dh and the next step's dc (NULL: zero), the pre-activation gate
+/// gradients (batch x 4*hidden) and dc_prev.
+void ck_lstm_cell_backward(const float *act, const float *c_prev, const float *tanh_c, const float *dh,
+                           const float *dc_next, float *dgates, float *dc_prev, long batch, long hidden);
+/// GRU step (order r, z, n) from the input projections xg and hidden projections hg (each batch x 3*hidden,
+/// biases included): n = tanh(xn + r hn), h = (1 - z) n + z h_prev. Writes h and act (r, z, n).
+void ck_gru_cell(const float *xg, const float *hg, const float *h_prev, float *h, float *act, long batch, long hidden);
+/// The GRU step's backward: gradients of xg and hg (batch x 3*hidden) and the direct part of dh_prev (dh z).
+void ck_gru_cell_backward(const float *act, const float *hg, const float *h_prev, const float *dh, float *dxg,
+                          float *dhg, float *dh_prev, long batch, long hidden);
+
 #ifdef __cplusplus
 }
 #endif

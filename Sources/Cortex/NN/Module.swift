@@ -72,6 +72,7 @@ open class Module {
             case let t as Tensor: result.append(.fixed(.parameter(key, t)))
             case let ts as [Tensor]: for (i, t) in ts.enumerated() { result.append(.fixed(.parameter("\(key).\(i)", t))) }
             case let p as Param: result.append(.param(p.key ?? key, p))
+            case let ps as [Param]: for (i, p) in ps.enumerated() { result.append(.param(p.key ?? "\(key).\(i)", p)) }
             case let b as Buffer: result.append(.buffer(b.key ?? key, b))
             case let c as AnyChild: result.append(.child(c.key ?? key, c))
             case let m as Module: result.append(.fixed(.child(key, m, holder: nil)))

@@ -12,6 +12,8 @@ struct ParityCase {
     let grads: [String: String]
     let rtol: Float
     let atol: Float
+    /// Where a runner that copies inputs into a module's own parameters says whose gradient to compare.
+    let gradientSources = GradientSources()
 
     init(_ json: [String: Any]) throws {
         guard let name = json["name"] as? String, let op = json["op"] as? String else {
@@ -55,4 +57,10 @@ struct ParityCase {
 struct ParityError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Input name → the tensor whose gradient stands for that input's (a module parameter the runner loaded
+/// the input's values into).
+final class GradientSources {
+    var tensors: [String: Tensor] = [:]
 }

@@ -18,4 +18,12 @@ enum Fixtures {
         }
         return resources.appendingPathComponent("torch")
     }
+
+    /// The recurrent, attention and Transformer reference cases: $CORTEX_TORCH_SEQUENCE_FIXTURES or the bundled copy.
+    static var torchSequenceDirectory: URL {
+        if let path = ProcessInfo.processInfo.environment["CORTEX_TORCH_SEQUENCE_FIXTURES"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        return resources.appendingPathComponent("torch-sequence")
+    }
 }
