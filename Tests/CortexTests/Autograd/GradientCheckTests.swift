@@ -36,6 +36,26 @@ private func binaryCase(_ name: String, positiveOther: Bool = false, _ f: @escap
     }, { f($0[0], $0[1]) })
 }
 
+/// recurrentScan of `cell` over 3 steps of a batch of 2: the gradients of the input projection, the hidden
+/// weight (and GRU's hidden bias) and the initial states, through the packed result (outputs, last state).
+private func recurrentCase(_ cell: RecurrentCell, reverse: Bool, padded: Bool) -> GradCase {
+    let name = "recurrent \(cell.rawValue)\(reverse ? " reverse" : "")\(padded ? " padded" : "")"
+    return GradCase(name, { g in
+        let h = size(g, 2, 3), width = cell.gateCount * h
+        var inputs = [randn(g, [3, 2, width]), randn(g, [width, h]) * 0.5, randn(g, [2, h])]
+        if cell == .gru { inputs.append(randn(g, [width])) }
+        if cell == .lstm { inputs.append(randn(g, [2, h])) }
+        return inputs
+    }, { t in
+        let scan = recurrentScan(cell, inputProjection: t[0], hiddenWeight: t[1], hiddenBias: cell == .gru ? t[3] : nil,
+                                 initialHidden: t[2], initialCell: cell == .lstm ? t[3] : nil,
+                                 lengths: padded ? Tensor([3, 2]) : nil, reverse: reverse)
+        var parts = [scan.output.reshaped([-1]), scan.hidden.reshaped([-1])]
+        if let c = scan.cell { parts.append(c.reshaped([-1])) }
+        return Tensor.cat(parts)
+    })
+}
+
 let gradCases: [GradCase] = [
     // Arithmetic with broadcasting.
     binaryCase("add") { $0 + $1 }, binaryCase("sub") { $0 - $1 }, binaryCase("mul") { $0 * $1 },
@@ -144,6 +164,11 @@ let gradCases: [GradCase] = [
     GradCase("kl_div", { g in [randn(g, [3, 4]).logSoftmax(dim: 1)] },
              { klDiv($0[0], Tensor([0.1, 0.2, 0.3, 0.4, 0, 0.5, 0.5, 0, 0.25, 0.25, 0.25, 0.25], shape: [3, 4]), reduction: .batchMean) }),
     GradCase("cosine_similarity", { g in [randn(g, [3, 5]), randn(g, [3, 5])] }, { cosineSimilarity($0[0], $0[1]) }),
+    // Recurrence as one op (fused gates + backpropagation through time): every cell, both directions, and
+    // a padded batch whose shorter sequence stops early.
+    recurrentCase(.lstm, reverse: false, padded: false), recurrentCase(.lstm, reverse: true, padded: true),
+    recurrentCase(.gru, reverse: false, padded: true), recurrentCase(.gru, reverse: true, padded: false),
+    recurrentCase(.rnnTanh, reverse: false, padded: false), recurrentCase(.rnnReLU, reverse: true, padded: true),
 ]
 
 @Suite("Finite-difference gradient checks")
