@@ -58,7 +58,50 @@ private func recurrent(_ c: ParityCase, _ t: [String: Tensor]) throws -> [Tensor
     }
 }
 
+private func multiHeadAttention(_ c: ParityCase, _ t: [String: Tensor]) throws -> [Tensor] {
+    let mha = MultiheadAttention(embedDim: try c.int("embed_dim"), numHeads: try c.int("num_heads"), bias: c.bool("bias", default: true),
+                                 kdim: c.attributes["kdim"] as? Int, vdim: c.attributes["vdim"] as? Int,
+                                 batchFirst: c.bool("batch_first", default: false))
+    try load(mha, from: t, c)
+    let query = try input(t, "query")
+    let needWeights = c.bool("need_weights", default: false)
+    let (output, weights) = mha(query: query, key: t["key"] ?? query, value: t["value"] ?? query, keyPaddingMask: t["key_padding_mask"],
+                                attentionMask: t["attn_mask"], needWeights: needWeights, isCausal: c.bool("causal", default: false))
+    return needWeights ? [output, weights!] : [output]
+}
+
+private func activation(_ c: ParityCase) throws -> TransformerActivation {
+    guard let a = TransformerActivation(rawValue: c.string("activation", default: "relu")) else { throw ParityError("unknown activation") }
+    return a
+}
+
 nonisolated(unsafe) let sequenceRunners: [String: ParityRunner] = [
+    "multi_head_attention": multiHeadAttention,
+    "transformer_encoder_layer": { c, t in
+        let layer = TransformerEncoderLayer(dModel: try c.int("d_model"), nhead: try c.int("nhead"),
+                                            dimFeedforward: try c.int("dim_feedforward"), dropout: 0, activation: try activation(c),
+                                            layerNormEps: try c.float("layer_norm_eps", default: 1e-5),
+                                            batchFirst: c.bool("batch_first", default: false), normFirst: c.bool("norm_first", default: false))
+        try load(layer, from: t, c)
+        return [layer(try input(t, "src"), keyPaddingMask: t["src_key_padding_mask"], isCausal: c.bool("causal", default: false))]
+    },
+    "transformer_decoder_layer": { c, t in
+        let layer = TransformerDecoderLayer(dModel: try c.int("d_model"), nhead: try c.int("nhead"),
+                                            dimFeedforward: try c.int("dim_feedforward"), dropout: 0, activation: try activation(c),
+                                            layerNormEps: try c.float("layer_norm_eps", default: 1e-5),
+                                            batchFirst: c.bool("batch_first", default: false), normFirst: c.bool("norm_first", default: false))
+        try load(layer, from: t, c)
+        return [layer(try input(t, "tgt"), memory: try input(t, "memory"), memoryKeyPaddingMask: t["memory_key_padding_mask"],
+                      targetIsCausal: c.bool("causal", default: false))]
+    },
+    "transformer": { c, t in
+        let model = Transformer(dModel: try c.int("d_model"), nhead: try c.int("nhead"), numEncoderLayers: try c.int("num_encoder_layers"),
+                                numDecoderLayers: try c.int("num_decoder_layers"), dimFeedforward: try c.int("dim_feedforward"),
+                                dropout: 0, activation: try activation(c), batchFirst: c.bool("batch_first", default: false),
+                                normFirst: c.bool("norm_first", default: false))
+        try load(model, from: t, c)
+        return [model(try input(t, "src"), try input(t, "tgt"), targetIsCausal: c.bool("causal_tgt", default: false))]
+    },
     "lstm": recurrent, "gru": recurrent, "rnn": recurrent,
     "lstmcell": { c, t in
         let cell = LSTMCell(try c.int("input_size"), try c.int("hidden_size"), bias: c.bool("bias", default: true))
