@@ -10,7 +10,8 @@ struct CortexCommand: ParsableCommand {
         commandName: "cortex",
         abstract: "Cortex: deep learning in Swift — tensors, autograd and a fast CPU engine.",
         version: cortexVersion,
-        subcommands: [DemoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self,
+                      EmbedCommand.self, SimilarCommand.self, BenchCommand.self]
     )
 
     /// As ArgumentParser's own main, except that errors from Foundation (file system, JSON) are turned into

@@ -268,4 +268,20 @@ struct CommandLineTests {
         let rows = try String(contentsOf: predictions, encoding: .utf8).split(separator: "\n")
         #expect(rows.first == "index,prediction,p_down,p_up" && rows.count == 11)
     }
+
+    @Test(.enabled(if: Fixtures.miniLMAvailable, "needs scripts/fetch-minilm"))
+    func embedAndSimilarUseThePretrainedEncoder() throws {
+        let model = Fixtures.miniLMModel.path
+        let embed = try cortex(["embed", "--model", model, "Deep learning models learn from examples."])
+        #expect(embed.status == 0, "\(embed.error)")
+        let values = embed.output.split(separator: ",").prefix(3).compactMap { Double($0) }
+        #expect(values.count == 3 && zip(values, [-0.064807, -0.096195, 0.074149]).allSatisfy { abs($0 - $1) < 2e-6 }, "\(values)")
+        #expect(embed.output.split(separator: ",").count == 384)
+        let candidates = try writeText("The cat sleeps on the sofa.\nConvolutional networks classify images.\nStock prices fell today.\n")
+        let similar = try cortex(["similar", "--model", model, "--query", "neural networks for pictures", "--file", candidates.path, "--top", "1"])
+        #expect(similar.status == 0, "\(similar.error)")
+        #expect(similar.output.hasSuffix("Convolutional networks classify images.\n"), "\(similar.output)")
+        let missing = try cortex(["embed", "--model", "/nonexistent-model", "x"])
+        #expect(missing.status != 0 && missing.error.contains("scripts/fetch-minilm"), "\(missing.error)")
+    }
 }

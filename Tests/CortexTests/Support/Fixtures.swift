@@ -26,4 +26,29 @@ enum Fixtures {
         }
         return resources.appendingPathComponent("torch-sequence")
     }
+
+    /// all-MiniLM-L6-v2 reference embeddings: $CORTEX_MINILM_FIXTURES or the bundled copy.
+    static var miniLMFixtures: URL {
+        if let path = ProcessInfo.processInfo.environment["CORTEX_MINILM_FIXTURES"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        return resources.appendingPathComponent("minilm")
+    }
+
+    /// The pretrained all-MiniLM-L6-v2 folder `scripts/fetch-minilm` unpacks: $CORTEX_MINILM_DIR, else the
+    /// script's default place.
+    static var miniLMModel: URL {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["CORTEX_MINILM_DIR"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        let models = environment["CORTEX_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/cortex/models").path
+        return URL(fileURLWithPath: models).appendingPathComponent("all-MiniLM-L6-v2")
+    }
+
+    /// Whether the pretrained model is there. `scripts/test` fetches it and sets CORTEX_REQUIRE_MINILM, so
+    /// the tests that need it fail there rather than being skipped.
+    static var miniLMAvailable: Bool {
+        FileManager.default.fileExists(atPath: miniLMModel.appendingPathComponent("model.safetensors").path)
+            || ProcessInfo.processInfo.environment["CORTEX_REQUIRE_MINILM"] == "1"
+    }
 }
