@@ -254,3 +254,18 @@ CK_INLINE void ck_log_softmax_backward_impl(const float *y, const float *g, floa
 CK_DEFINE(ck_log_softmax_backward,
           (const float *y, const float *g, float *dx, long outer, long n, long inner),
           (y, g, dx, outer, n, inner))
+
+// ---- masked rows: softmax(x + mask) along contiguous rows, the additive mask read at a per-row offset
+// (so one mask row serves every head and query that shares it); -inf entries come out exactly 0.
+CK_INLINE void ck_softmax_masked_impl(const float *x, const float *mask, const long *mask_offsets, float *y, long rows,
+                                      long n) {
+    for (long r = 0; r < rows; r++) {
+        const float *xr = x + r * n, *mr = mask + mask_offsets[r];
+        float *yr = y + r * n;
+#pragma clang loop vectorize(assume_safety)
+        for (long i = 0; i < n; i++) yr[i] = xr[i] + mr[i];
+        ck_softmax_row(yr, yr, n);
+    }
+}
+CK_DEFINE(ck_softmax_masked, (const float *x, const float *mask, const long *mask_offsets, float *y, long rows, long n),
+          (x, mask, mask_offsets, y, rows, n))

@@ -128,6 +128,9 @@ public protocol Backend: AnyObject, Sendable {
                            rows: Int, width: Int, inputGradient: Operand, gradientTimesNormalized: Operand)
     func softmax(_ x: Operand, outer: Int, n: Int, inner: Int, log: Bool, into y: Operand)
     func softmaxBackward(output: Operand, gradient: Operand, outer: Int, n: Int, inner: Int, log: Bool, into: Operand)
+    /// softmax(x + mask) along the last axis of contiguous `x`; `mask` is laid out over x's shape (stride 0 on
+    /// broadcast axes, stride 1 along the last). The attention scores' fused masked softmax.
+    func maskedSoftmax(_ x: Operand, mask: Operand, into y: Operand)
 
     // MARK: Recurrent gates, one time step over a batch (contiguous rows)
     /// LSTM: from pre-activation gates (batch × 4H, order i, f, g, o) and c_prev, writes h, c, the gate

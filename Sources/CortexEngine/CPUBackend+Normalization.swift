@@ -143,4 +143,34 @@ extension CPUBackend {
             ck_softmax_backward(output.floats, gradient.floats, into.floats, outer, n, inner)
         }
     }
+
+    public func maskedSoftmax(_ x: Operand, mask: Operand, into y: Operand) {
+        check(x, "masked_softmax"); check(mask, "masked_softmax"); check(y, "masked_softmax")
+        let shape = x.layout.shape, n = shape.last ?? 1, rows = x.count / max(n, 1)
+        require(mask.layout.shape == shape && (n <= 1 || mask.layout.strides.last == 1),
+                "masked_softmax: the mask must be laid out over \(shape) with unit stride along the last axis")
+        // Each row's mask offset, walking the leading axes with the mask's strides.
+        var offsets = [Int](repeating: 0, count: rows)
+        let lead = Array(shape.dropLast()), strides = Array(mask.layout.strides.dropLast())
+        var index = [Int](repeating: 0, count: lead.count), offset = 0
+        for r in 0..<rows {
+            offsets[r] = offset
+            var axis = lead.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                offset += strides[axis]
+                if index[axis] < lead[axis] { break }
+                offset -= strides[axis] * lead[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        let px = x.floats, pm = UnsafePointer(mask.floats), py = y.floats
+        offsets.withUnsafeBufferPointer { o in
+            Parallel.forRange(rows, grain: max(1, Parallel.elementwiseGrain / max(n, 1))) { range in
+                ck_softmax_masked(px + range.lowerBound * n, pm, o.baseAddress! + range.lowerBound, py + range.lowerBound * n,
+                                  range.count, n)
+            }
+        }
+    }
 }

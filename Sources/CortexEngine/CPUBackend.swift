@@ -183,9 +183,18 @@ public class CPUBackend: Backend, @unchecked Sendable {
     public func batchedGemm(count: Int, m: Int, n: Int, k: Int, _ a: Operand, _ b: Operand, into c: Operand) {
         check(a, "matmul"); check(b, "matmul"); check(c, "matmul")
         let pa = a.floats, pb = b.floats, pc = c.floats
-        for i in 0..<count {
+        func product(_ i: Int) {
             BLAS.sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k, a: pa + i * m * k, lda: max(k, 1),
                        b: pb + i * k * n, ldb: max(n, 1), c: pc + i * m * n, ldc: max(n, 1))
+        }
+        // Small products (attention's per-head score and context matrices) run side by side on the cores, each
+        // on one BLAS thread; large ones use BLAS's own threads one after another.
+        if count > 1 && m * n * k < BLAS.smallGemmWork {
+            Parallel.forRange(count, grain: max(1, (1 << 16) / max(m * n * k, 1))) { range in
+                BLAS.singleThreaded { for i in range { product(i) } }
+            }
+        } else {
+            for i in 0..<count { product(i) }
         }
     }
 }

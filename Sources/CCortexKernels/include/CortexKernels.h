@@ -65,6 +65,9 @@ void ck_sigmoid_backward(const float *y, const float *g, float *dx, long n);
 void ck_softmax(const float *x, float *y, long outer, long n, long inner);
 /// y = x - max - log(sum(exp(x - max))) along the middle axis.
 void ck_log_softmax(const float *x, float *y, long outer, long n, long inner);
+/// softmax(x + mask) along each of `rows` contiguous rows of n; row r adds the n mask values starting at
+/// mask + mask_offsets[r]. y may be x.
+void ck_softmax_masked(const float *x, const float *mask, const long *mask_offsets, float *y, long rows, long n);
 /// dx = y * (g - sum(g * y)), given y = softmax output.
 void ck_softmax_backward(const float *y, const float *g, float *dx, long outer, long n, long inner);
 /// dx = g - exp(y) * sum(g), given y = log_softmax output.

@@ -100,12 +100,14 @@ public final class MultiheadAttention: Module {
         func split(_ t: Tensor, _ length: Int) -> Tensor { t.reshaped([b, length, heads, headDim]).permuted([0, 2, 1, 3]) }
         let qh = split(projected.0, l), kh = split(projected.1, s), vh = split(projected.2, s)
 
-        var scores = qh.matmul(kh.transposed(-2, -1)) * (1 / Float(headDim).squareRoot())
+        let scores = qh.matmul(kh.transposed(-2, -1)) * (1 / Float(headDim).squareRoot())
+        var weights: Tensor
         if let mask = additiveMask(batch: b, queries: l, keys: s, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask,
                                    isCausal: isCausal, device: q.device) {
-            scores = scores + mask
+            weights = maskedSoftmax(scores, mask: mask)
+        } else {
+            weights = scores.softmax(dim: -1)
         }
-        var weights = scores.softmax(dim: -1)
         if dropout > 0 && training { weights = Cortex.dropout(weights, probability: dropout, generator: dropoutGenerator) }
         let context = weights.matmul(vh).permuted([0, 2, 1, 3]).reshaped([b, l, e])
         var output = outProj(context)

@@ -169,6 +169,16 @@ let gradCases: [GradCase] = [
     recurrentCase(.lstm, reverse: false, padded: false), recurrentCase(.lstm, reverse: true, padded: true),
     recurrentCase(.gru, reverse: false, padded: true), recurrentCase(.gru, reverse: true, padded: false),
     recurrentCase(.rnnTanh, reverse: false, padded: false), recurrentCase(.rnnReLU, reverse: true, padded: true),
+    // The fused masked softmax: a causal mask shared by every batch row, and a per-batch padding mask.
+    GradCase("masked_softmax causal", { g in [randn(g, [2, 3, size(g, 3, 5)])] }, { t in
+        let n = t[0].shape[2]
+        let causal = Tensor.where(Tensor.triangleMask(rows: 3, cols: n, diagonal: 0, lower: true, device: t[0].device),
+                                  Tensor(0), Tensor(-Float.infinity))
+        return maskedSoftmax(t[0], mask: causal)
+    }),
+    GradCase("masked_softmax padding", { g in [randn(g, [2, 2, 4])] }, { t in
+        maskedSoftmax(t[0], mask: Tensor([0, 0, 0, -.infinity, 0, 0, -.infinity, -.infinity], shape: [2, 1, 4]))
+    }),
 ]
 
 @Suite("Finite-difference gradient checks")
