@@ -7,7 +7,7 @@ import Foundation
 
 /// Where examples come from.
 struct DataOptions: ParsableArguments {
-    @Option(help: "A built-in data set: fashion-mnist (Debian's dataset-fashion-mnist, or --data-dir), fashion-mnist-subset (the 3000 + 1000 images bundled with cortex) or breast-cancer (python3-sklearn).")
+    @Option(help: "A built-in data set: fashion-mnist (Debian's dataset-fashion-mnist, or --data-dir), fashion-mnist-subset (the 3000 + 1000 images bundled with cortex), breast-cancer (python3-sklearn) or fortunes (Debian's fortunes, for --model lstm|gpt language models).")
     var data: String?
 
     @Option(help: "Directory holding Fashion-MNIST's four IDX files (default /usr/share/datasets/fashion-mnist).")
@@ -28,7 +28,7 @@ struct DataOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Use only the first N examples of each split (for quick runs).")
     var limit: Int?
 
-    static let builtIn = ["fashion-mnist", "fashion-mnist-subset", "breast-cancer"]
+    static let builtIn = ["fashion-mnist", "fashion-mnist-subset", "breast-cancer", "fortunes"]
 
     func validate() throws {
         // Neither is allowed here because `train --resume` reads the run's own source; `load()` requires one.
@@ -77,6 +77,10 @@ extension DataOptions {
     /// Loads the examples. With `schema` (a trained run's), a CSV table is encoded the way training did.
     func load(schema: CSVSchema? = nil) throws -> LoadedData {
         guard data != nil || csv != nil else { throw CLIError("give the examples with --data NAME or --csv FILE") }
+        if data == "fortunes" {
+            throw CLIError("fortunes is text for language models: train one with cortex train --data fortunes --model lstm|gpt, "
+                           + "and continue text with cortex generate --run DIR")
+        }
         func cut(_ d: TensorDataset) -> TensorDataset {
             guard let limit, limit < d.count else { return d }
             return d.subset(Array(0..<limit))

@@ -20,7 +20,8 @@ struct RunDirectory {
     private static let manager = FileManager.default
 
     /// What a run directory holds; anything else in --output means it is not one.
-    static let runFiles: Set<String> = ["model.safetensors", "config.json", "history.csv", "checkpoint.safetensors", "report.html"]
+    static let runFiles: Set<String> = ["model.safetensors", "config.json", "history.csv", "checkpoint.safetensors", "report.html",
+                                        "language-model.json"]
 
     /// Whether `url` holds a checkpoint and config to continue from.
     private static func isResumable(_ url: URL) -> Bool {

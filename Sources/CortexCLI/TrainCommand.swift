@@ -14,7 +14,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var source: DataOptions
 
-    @Option(help: "mlp, cnn, or a layer spec such as \"linear(64), relu, linear(2)\" (default mlp).")
+    @Option(help: "mlp, cnn, or a layer spec such as \"linear(64), relu, linear(2)\" (default mlp); lstm or gpt with --data fortunes.")
     var model: String?
 
     @Option(help: "Hidden layer widths of the MLP, comma-separated (default 128,64).")
@@ -127,6 +127,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if source.data == "fortunes" { return try trainLanguageModel() }
         if let cv {
             let settings = try settings(resuming: nil)
             let data = try source.load()

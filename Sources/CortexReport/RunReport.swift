@@ -33,10 +33,12 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var rocCurves: [ReportROCCurve]
     /// Test images with what the model predicted for them.
     public var samples: [ReportImage]
+    /// Text the model wrote (a language model's samples), each under a caption such as its prompt.
+    public var texts: [ReportText]?
 
     public init(title: String, summary: [ReportItem] = [], history: History, classNames: [String] = [],
                 confusionMatrix: [[Int]]? = nil, perClass: [ReportClassScores]? = nil, rocCurves: [ReportROCCurve] = [],
-                samples: [ReportImage] = []) {
+                samples: [ReportImage] = [], texts: [ReportText] = []) {
         self.title = title
         self.summary = summary
         self.history = history
@@ -45,6 +47,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         self.perClass = perClass
         self.rocCurves = rocCurves
         self.samples = samples
+        self.texts = texts.isEmpty ? nil : texts
     }
 
     /// The complete HTML document.
@@ -57,7 +60,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         } else {
             sections += classSections
         }
-        sections += [rocSection(), samplesSection()]
+        sections += [rocSection(), samplesSection(), textsSection()]
         return """
         <!DOCTYPE html>
         <html lang="en">
@@ -175,5 +178,16 @@ public struct ReportImage: Sendable, Codable, Equatable {
         self.channels = channels
         self.predicted = predicted
         self.actual = actual
+    }
+}
+
+/// A passage of generated text and its caption.
+public struct ReportText: Sendable, Codable, Equatable {
+    public var caption: String
+    public var text: String
+
+    public init(caption: String, text: String) {
+        self.caption = caption
+        self.text = text
     }
 }

@@ -162,6 +162,17 @@ extension RunReport {
         """
     }
 
+    func textsSection() -> String {
+        guard let texts, !texts.isEmpty else { return "" }
+        let items = texts.map { "<figure><figcaption>\($0.caption.htmlEscaped)</figcaption><pre>\($0.text.htmlEscaped)</pre></figure>" }
+        return """
+        <section id="texts" class="card">
+        <h2>Generated text</h2>
+        \(items.joined(separator: "\n"))
+        </section>
+        """
+    }
+
     func samplesSection() -> String {
         guard !samples.isEmpty else { return "" }
         let wrong = samples.filter { !$0.isCorrect }.count
