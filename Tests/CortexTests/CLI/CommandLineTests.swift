@@ -269,6 +269,29 @@ struct CommandLineTests {
         #expect(rows.first == "index,prediction,p_down,p_up" && rows.count == 11)
     }
 
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/games/fortunes/fortunes"), "needs Debian's fortunes"))
+    func aLanguageModelTrainsOnFortunesAndGenerates() throws {
+        let run = scratch("lm")
+        defer { try? FileManager.default.removeItem(atPath: run) }
+        let train = try cortex(["train", "--data", "fortunes", "--model", "lstm", "--epochs", "1", "--limit", "120", "--output", run])
+        #expect(train.status == 0, "\(train.error)")
+        #expect(train.output.contains("bits per character"), "\(train.output)")
+        for file in ["language-model.json", "model.safetensors", "history.csv", "report.html"] {
+            #expect(FileManager.default.fileExists(atPath: run + "/" + file), "\(file)")
+        }
+        let report = try String(contentsOfFile: run + "/report.html", encoding: .utf8)
+        #expect(report.contains("Generated text"))
+        let generated = try cortex(["generate", "--run", run, "--prompt", "Q: ", "--max-tokens", "25", "--seed", "3"])
+        #expect(generated.status == 0 && generated.output.hasPrefix("Q: ") && generated.output.unicodeScalars.count >= 28,
+                "\(generated.output) \(generated.error)")
+        let again = try cortex(["generate", "--run", run, "--prompt", "Q: ", "--max-tokens", "25", "--seed", "3"])
+        #expect(again.output == generated.output)
+        let wrong = try cortex(["train", "--data", "fortunes", "--model", "cnn", "--output", scratch("lm-bad")])
+        #expect(wrong.status != 0 && wrong.error.contains("lstm or gpt"), "\(wrong.error)")
+        let notLM = try cortex(["generate", "--run", "reports/none-such"])
+        #expect(notLM.status != 0 && notLM.error.contains("holds no language model"), "\(notLM.error)")
+    }
+
     @Test(.enabled(if: Fixtures.miniLMAvailable, "needs scripts/fetch-minilm"))
     func embedAndSimilarUseThePretrainedEncoder() throws {
         let model = Fixtures.miniLMModel.path
