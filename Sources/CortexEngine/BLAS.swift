@@ -1,5 +1,6 @@
 // The one door to the platform BLAS: row-major single-precision GEMM and its thread control.
 import CBLAS
+import Dispatch
 import Synchronization
 
 public enum BLAS {
@@ -19,15 +20,31 @@ public enum BLAS {
             }
             return
         }
-        let call = {
-            cblas_sgemm(CblasRowMajor,
-                        transposeA ? CblasTrans : CblasNoTrans,
-                        transposeB ? CblasTrans : CblasNoTrans,
+        // OpenBLAS always runs on one thread: a large product is split here, over the engine's own threads,
+        // into row (or column) blocks. OpenBLAS's own pool would otherwise spin in sched_yield after each
+        // call, against the engine's workers, for the 2 cores both want.
+        let chunks = m * n * k < smallGemmWork || isSingleThreaded ? 1 : min(Threads.count, max(m, n) / 16)
+        if chunks <= 1 {
+            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            return
         }
-        // Below about 8M multiply-adds a second BLAS thread costs more in hand-off than it saves,
-        // and once woken it spins in sched_yield against the engine's own workers.
-        if m * n * k < smallGemmWork && Threads.count > 1 { singleThreaded(call) } else { call() }
+        let byRows = m >= n
+        let box = UncheckedBox((a, b, c))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let (a, b, c) = box.value
+            let total = byRows ? m : n
+            let start = total * chunk / chunks, count = total * (chunk + 1) / chunks - start
+            if byRows {
+                cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                            Int32(count), Int32(n), Int32(k), alpha, transposeA ? a + start : a + start * lda, Int32(lda),
+                            b, Int32(ldb), beta, c + start * ldc, Int32(ldc))
+            } else {
+                cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                            Int32(m), Int32(count), Int32(k), alpha, a, Int32(lda),
+                            transposeB ? b + start * ldb : b + start, Int32(ldb), beta, c + start, Int32(ldc))
+            }
+        }
     }
 
     /// Multiply-adds under which a GEMM runs on one BLAS thread.
@@ -42,8 +59,11 @@ public enum BLAS {
                     Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
-    /// The number of threads BLAS calls use right now (1 inside a single-threaded region).
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// The number of threads a GEMM uses right now (1 inside a single-threaded region).
+    public static var threadCount: Int { isSingleThreaded ? 1 : Threads.count }
+
+    /// Whether a single-threaded region is open anywhere.
+    static var isSingleThreaded: Bool { singleThreadedRegions.withLock { $0 > 0 } }
 
     /// Regions that run BLAS on one thread, counted across all threads: OpenBLAS's thread count is one
     /// process-wide setting, so a region that saved and restored it could leave it wrong when another
@@ -55,23 +75,11 @@ public enum BLAS {
     /// two thread pools never compete for the same cores.
     @inlinable
     public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
-        singleThreadedRegions.withLock { open in
-            if open == 0 { openblas_set_num_threads(1) }
-            open += 1
-        }
-        defer {
-            singleThreadedRegions.withLock { open in
-                open -= 1
-                if open == 0 { openblas_set_num_threads(Int32(Threads.count)) }
-            }
-        }
+        singleThreadedRegions.withLock { $0 += 1 }
+        defer { singleThreadedRegions.withLock { $0 -= 1 } }
         return try body()
     }
 
-    /// Applies a new thread count unless a single-threaded region is open (its end applies it).
-    static func apply(threads: Int) {
-        singleThreadedRegions.withLock { open in
-            if open == 0 { openblas_set_num_threads(Int32(threads)) }
-        }
-    }
+    /// OpenBLAS itself stays on one thread whatever the count: the engine splits large products itself.
+    static func apply(threads: Int) { openblas_set_num_threads(1) }
 }

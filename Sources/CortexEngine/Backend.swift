@@ -44,6 +44,53 @@ public struct RMSpropStep: Sendable {
     }
 }
 
+/// The memory of one recurrent scan (T steps, B sequences, H hidden units, G·H gate rows). Forward it writes
+/// `states`, `cells`, `activations`, `cellTanh`, `hiddenGates` and `result`; backward reads them.
+public struct RecurrentScanBuffers: Sendable {
+    /// (T, B, G·H) input projections in time order; for LSTM and RNN the hidden projections are added in
+    /// place (they become the gates' pre-activations). GRU keeps them apart in `hiddenGates`.
+    public var gates: Operand
+    /// (G·H, H), and GRU's (G·H) hidden bias.
+    public var hiddenWeight: Operand, hiddenBias: Operand?
+    /// (T + 1, B, H) in processing order: row 0 holds the initial state on entry, row k + 1 the state after step k.
+    public var states: Operand
+    /// LSTM's cell states, laid out as `states`.
+    public var cells: Operand?
+    /// GRU's hidden projections (T, B, 3H), processing order.
+    public var hiddenGates: Operand?
+    /// LSTM's and GRU's gate activations (T, B, G·H), processing order.
+    public var activations: Operand?
+    /// LSTM's tanh(c) (T, B, H), processing order.
+    public var cellTanh: Operand?
+    /// int64 (B): a sequence stops at its length (its state carried, its outputs zero); nil: all run T steps.
+    public var lengths: Operand?
+    /// (T + 1 or T + 2, B, H): the outputs in time order, then the last hidden state, then (LSTM) the last cell.
+    public var result: Operand
+
+    public init(gates: Operand, hiddenWeight: Operand, hiddenBias: Operand?, states: Operand, cells: Operand?, hiddenGates: Operand?,
+                activations: Operand?, cellTanh: Operand?, lengths: Operand?, result: Operand) {
+        (self.gates, self.hiddenWeight, self.hiddenBias, self.states, self.cells) = (gates, hiddenWeight, hiddenBias, states, cells)
+        (self.hiddenGates, self.activations, self.cellTanh, self.lengths, self.result) = (hiddenGates, activations, cellTanh, lengths, result)
+    }
+}
+
+/// What backpropagation through time reads and writes.
+public struct RecurrentScanGradients: Sendable {
+    /// The gradient of the packed result (as `RecurrentScanBuffers.result`).
+    public var result: Operand
+    /// (T, B, G·H), processing order: the gradients of the hidden-side pre-activations (what W_hh's gradient
+    /// and GRU's hidden bias gradient sum over).
+    public var hiddenSide: Operand
+    /// (T, B, G·H), time order: the gradient of the input projections.
+    public var inputSide: Operand
+    /// (B, H): the initial hidden and (LSTM) cell states' gradients.
+    public var initialHidden: Operand, initialCell: Operand?
+
+    public init(result: Operand, hiddenSide: Operand, inputSide: Operand, initialHidden: Operand, initialCell: Operand?) {
+        (self.result, self.hiddenSide, self.inputSide, self.initialHidden, self.initialCell) = (result, hiddenSide, inputSide, initialHidden, initialCell)
+    }
+}
+
 /// The kernels and memory of one device.
 public protocol Backend: AnyObject, Sendable {
     var device: Device { get }
@@ -149,6 +196,14 @@ public protocol Backend: AnyObject, Sendable {
     func gruCellBackward(activations: Operand, hiddenGates: Operand, hiddenPrevious: Operand, hiddenGradient: Operand,
                          inputGatesGradient: Operand, hiddenGatesGradient: Operand, hiddenPreviousGradient: Operand,
                          batch: Int, hiddenSize: Int)
+
+    /// A whole recurrent layer-direction over `steps` time steps (processing order k runs time step
+    /// `reverse ? steps−1−k : k`): see `RecurrentScanBuffers` for what each buffer holds. Sequences are
+    /// independent, so a backend may run groups of them side by side.
+    func recurrentScan(_ cell: RecurrentCell, steps: Int, batch: Int, hidden: Int, reverse: Bool, buffers: RecurrentScanBuffers)
+    /// Backpropagation through time for `recurrentScan`, from the gradient of its packed result.
+    func recurrentScanBackward(_ cell: RecurrentCell, steps: Int, batch: Int, hidden: Int, reverse: Bool,
+                               buffers: RecurrentScanBuffers, gradients: RecurrentScanGradients)
 
     // MARK: Indexing (indices int64; an index out of range stops with `op`'s name)
     /// out[o, j, i] = x[o, index[j], i] for contiguous x viewed as (outer, n, inner), of any dtype.

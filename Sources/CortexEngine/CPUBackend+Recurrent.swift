@@ -56,3 +56,135 @@ extension CPUBackend {
         }
     }
 }
+
+// MARK: - Whole scans
+
+extension CPUBackend {
+    /// Sequences are independent: each core runs the whole time loop for its own group of them, with
+    /// single-threaded GEMMs, so there is no hand-off between threads inside a step.
+    public func recurrentScan(_ cell: RecurrentCell, steps: Int, batch: Int, hidden h: Int, reverse: Bool,
+                              buffers: RecurrentScanBuffers) {
+        let b = buffers
+        for o in [b.gates, b.hiddenWeight, b.states, b.result] { check(o, "recurrent") }
+        for o in [b.hiddenBias, b.cells, b.hiddenGates, b.activations, b.cellTanh, b.lengths] { check(o, "recurrent") }
+        let width = cell.gateCount * h
+        let gates = b.gates.floats, w = b.hiddenWeight.floats, bias = b.hiddenBias?.floats
+        let states = b.states.floats, cells = b.cells?.floats, hiddenGates = b.hiddenGates?.floats
+        let act = b.activations?.floats, cellTanh = b.cellTanh?.floats, result = b.result.floats
+        let lengths = b.lengths?.int64s
+        Parallel.forChunks(batch) { _, rows in
+            let b0 = rows.lowerBound, nb = rows.count
+            // Row offsets of this chunk inside a (·, B, width) or (·, B, H) slab at index i.
+            func wide(_ i: Int) -> Int { (i * batch + b0) * width }
+            func narrow(_ i: Int) -> Int { (i * batch + b0) * h }
+            for k in 0..<steps {
+                let t = reverse ? steps - 1 - k : k
+                let previous = states + narrow(k), next = states + narrow(k + 1)
+                switch cell {
+                case .lstm:
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: nb, n: width, k: h, a: previous, lda: h, b: w, ldb: h, beta: 1,
+                               c: gates + wide(t), ldc: width)
+                    ck_lstm_cell(gates + wide(t), cells! + narrow(k), next, cells! + narrow(k + 1), act! + wide(k),
+                                 cellTanh! + narrow(k), nb, h)
+                case .gru:
+                    let hg = hiddenGates! + wide(k)
+                    if let bias { for r in 0..<nb { (hg + r * width).update(from: bias, count: width) } }
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: nb, n: width, k: h, a: previous, lda: h, b: w, ldb: h,
+                               beta: bias == nil ? 0 : 1, c: hg, ldc: width)
+                    ck_gru_cell(gates + wide(t), hg, previous, next, act! + wide(k), nb, h)
+                case .rnnTanh, .rnnReLU:
+                    let g = gates + wide(t)
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: nb, n: width, k: h, a: previous, lda: h, b: w, ldb: h, beta: 1,
+                               c: g, ldc: width)
+                    if cell == .rnnTanh { ck_tanh(g, next, nb * h) } else { for i in 0..<(nb * h) { next[i] = Swift.max(g[i], 0) } }
+                }
+                let output = result + narrow(t)
+                for r in 0..<nb {
+                    if let lengths, Int64(t) >= lengths[b0 + r] {
+                        // A finished sequence keeps its state and outputs zero.
+                        (next + r * h).update(from: previous + r * h, count: h)
+                        if let cells { (cells + narrow(k + 1) + r * h).update(from: cells + narrow(k) + r * h, count: h) }
+                        (output + r * h).update(repeating: 0, count: h)
+                    } else {
+                        (output + r * h).update(from: next + r * h, count: h)
+                    }
+                }
+            }
+            (result + narrow(steps)).update(from: states + narrow(steps), count: nb * h)
+            if let cells { (result + narrow(steps + 1)).update(from: cells + narrow(steps), count: nb * h) }
+        }
+    }
+
+    public func recurrentScanBackward(_ cell: RecurrentCell, steps: Int, batch: Int, hidden h: Int, reverse: Bool,
+                                      buffers: RecurrentScanBuffers, gradients: RecurrentScanGradients) {
+        let b = buffers, d = gradients
+        for o in [b.hiddenWeight, b.states, d.result, d.hiddenSide, d.inputSide, d.initialHidden] { check(o, "recurrent backward") }
+        for o in [b.cells, b.hiddenGates, b.activations, b.cellTanh, b.lengths, d.initialCell] { check(o, "recurrent backward") }
+        let width = cell.gateCount * h
+        let w = b.hiddenWeight.floats, states = b.states.floats, cells = b.cells?.floats, hiddenGates = b.hiddenGates?.floats
+        let act = b.activations?.floats, cellTanh = b.cellTanh?.floats, lengths = b.lengths?.int64s
+        let g = d.result.floats, hiddenSide = d.hiddenSide.floats, inputSide = d.inputSide.floats
+        let dh0 = d.initialHidden.floats, dc0 = d.initialCell?.floats
+        Parallel.forChunks(batch) { _, rows in
+            let b0 = rows.lowerBound, nb = rows.count
+            func wide(_ i: Int) -> Int { (i * batch + b0) * width }
+            func narrow(_ i: Int) -> Int { (i * batch + b0) * h }
+            // This chunk's running gradients of the state (and cell) after the current step.
+            let scratch = TensorBuffer(byteCount: 5 * nb * h * MemoryLayout<Float>.size)
+            withExtendedLifetime(scratch) {
+                let dh = scratch.floats, dc = dh + nb * h, total = dc + nb * h, dhPrevious = total + nb * h, dcPrevious = dhPrevious + nb * h
+                dh.update(from: g + narrow(steps), count: nb * h)
+                if cell == .lstm { dc.update(from: g + narrow(steps + 1), count: nb * h) }
+                for k in stride(from: steps - 1, through: 0, by: -1) {
+                    let t = reverse ? steps - 1 - k : k
+                    func active(_ r: Int) -> Bool { lengths.map { Int64(t) < $0[b0 + r] } ?? true }
+                    // The step's output gradient reaches its state only where the sequence was running.
+                    let out = g + narrow(t)
+                    for r in 0..<nb {
+                        let row = r * h
+                        if active(r) { for i in 0..<h { total[row + i] = dh[row + i] + out[row + i] } }
+                        else { (total + row).update(from: dh + row, count: h) }
+                    }
+                    let dGates = hiddenSide + wide(k)
+                    switch cell {
+                    case .lstm:
+                        ck_lstm_cell_backward(act! + wide(k), cells! + narrow(k), cellTanh! + narrow(k), total, dc, dGates, dcPrevious, nb, h)
+                    case .gru:
+                        ck_gru_cell_backward(act! + wide(k), hiddenGates! + wide(k), states + narrow(k), total, inputSide + wide(t), dGates,
+                                             dhPrevious, nb, h)
+                    case .rnnTanh:
+                        ck_tanh_backward(states + narrow(k + 1), total, dGates, nb * h)
+                    case .rnnReLU:
+                        let y = states + narrow(k + 1)
+                        for i in 0..<(nb * h) { dGates[i] = y[i] > 0 ? total[i] : 0 }
+                    }
+                    if lengths != nil {
+                        // A finished sequence's step did nothing: no gate gradient; its state's gradient passes through.
+                        for r in 0..<nb where !active(r) {
+                            (dGates + r * width).update(repeating: 0, count: width)
+                            if cell == .gru { (inputSide + wide(t) + r * width).update(repeating: 0, count: width) }
+                            if cell == .lstm { (dcPrevious + r * h).update(from: dc + r * h, count: h) }
+                        }
+                    }
+                    BLAS.sgemm(transposeA: false, transposeB: false, m: nb, n: h, k: width, a: dGates, lda: width, b: w, ldb: h,
+                               beta: cell == .gru ? 1 : 0, c: dhPrevious, ldc: h)
+                    if lengths != nil {
+                        for r in 0..<nb where !active(r) { (dhPrevious + r * h).update(from: total + r * h, count: h) }
+                    }
+                    // LSTM and RNN: the input projection's gradient is the gate gradient, in time order.
+                    if cell != .gru && reverse { (inputSide + wide(t)).update(from: dGates, count: nb * width) }
+                    dh.update(from: dhPrevious, count: nb * h)
+                    if cell == .lstm { dc.update(from: dcPrevious, count: nb * h) }
+                }
+                for r in 0..<nb {
+                    (dh0 + (b0 + r) * h).update(from: dh + r * h, count: h)
+                    if let dc0 { (dc0 + (b0 + r) * h).update(from: dc + r * h, count: h) }
+                }
+            }
+        }
+        // Forward LSTM/RNN scans store the gate gradients in time order already: the input side is the same buffer.
+        if cell != .gru && !reverse && d.inputSide.raw != d.hiddenSide.raw {
+            d.inputSide.raw.copyMemory(from: d.hiddenSide.raw, byteCount: steps * batch * width * MemoryLayout<Float>.size)
+        }
+    }
+}

@@ -84,8 +84,9 @@ public enum Threads {
     static func initialCount() -> Int {
         let fromEnvironment = getenv("CORTEX_NUM_THREADS").map { String(cString: $0) }.flatMap { Int($0) }
         let count = fromEnvironment.flatMap { $0 > 0 ? $0 : nil } ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        // OpenBLAS starts with its own idea (OPENBLAS_NUM_THREADS or the cores); make it agree.
-        openblas_set_num_threads(Int32(count))
+        // OpenBLAS starts with its own idea (OPENBLAS_NUM_THREADS or the cores); it is kept at one thread, and
+        // large products are split over the engine's threads (see BLAS.sgemm).
+        openblas_set_num_threads(1)
         return count
     }
 }

@@ -12,3 +12,5 @@ public typealias RandomGenerator = CortexEngine.RandomGenerator
 public typealias Threads = CortexEngine.Threads
 /// Host↔device traffic of the simulated device.
 public typealias TransferCounts = CortexEngine.TransferCounts
+/// The cell of a recurrent layer: RNN (tanh, ReLU), LSTM or GRU.
+public typealias RecurrentCell = CortexEngine.RecurrentCell

@@ -104,4 +104,35 @@ struct EngineTests {
         }
         #expect(c == [1, 6, 4, 15])
     }
+
+    @Test func aLargeProductSplitOverTheThreadsEqualsTheWholeOne() {
+        // Both split directions (rows when m ≥ n, columns otherwise) and every transpose combination.
+        for (m, n, k) in [(600, 40, 400), (40, 600, 400)] {
+            for transposeA in [false, true] {
+                for transposeB in [false, true] {
+                    let a = (0..<(m * k)).map { Float(($0 * 37) % 101) / 50 - 1 }
+                    let b = (0..<(k * n)).map { Float(($0 * 53) % 97) / 48 - 1 }
+                    var split = [Float](repeating: 0, count: m * n), whole = split
+                    let lda = transposeA ? m : k, ldb = transposeB ? k : n
+                    a.withUnsafeBufferPointer { pa in
+                        b.withUnsafeBufferPointer { pb in
+                            split.withUnsafeMutableBufferPointer { pc in
+                                BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: pa.baseAddress!, lda: lda,
+                                           b: pb.baseAddress!, ldb: ldb, c: pc.baseAddress!, ldc: n)
+                            }
+                            whole.withUnsafeMutableBufferPointer { pc in
+                                BLAS.singleThreaded {
+                                    BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: pa.baseAddress!,
+                                               lda: lda, b: pb.baseAddress!, ldb: ldb, c: pc.baseAddress!, ldc: n)
+                                }
+                            }
+                        }
+                    }
+                    // Blocks may take OpenBLAS's edge kernels at other places, which round differently: equal to float rounding.
+                    let worst = zip(split, whole).map { abs($0 - $1) }.max() ?? 0
+                    #expect(worst <= 1e-4, "m \(m) n \(n) k \(k) transposes \(transposeA) \(transposeB): differs by \(worst)")
+                }
+            }
+        }
+    }
 }
