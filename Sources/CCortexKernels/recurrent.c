@@ -13,6 +13,8 @@ CK_INLINE void ck_lstm_cell_impl(const float *gates, const float *c_prev, float 
         float *ai = act + b * 4 * hidden, *af = ai + hidden, *ag = af + hidden, *ao = ag + hidden;
         const float *cp = c_prev + b * hidden;
         float *hb = h + b * hidden, *cb = c + b * hidden, *tb = tanh_c + b * hidden;
+        // The rows of the gate, state and activation arrays never overlap: safe to vectorise.
+#pragma clang loop vectorize(assume_safety)
         for (long j = 0; j < hidden; j++) {
             float i = ck_sigmoidf(gi[j]), f = ck_sigmoidf(gf[j]), g = ck_tanhf(gg[j]), o = ck_sigmoidf(go[j]);
             float cell = f * cp[j] + i * g;
@@ -37,6 +39,7 @@ CK_INLINE void ck_lstm_cell_backward_impl(const float *act, const float *c_prev,
         const float *cp = c_prev + b * hidden, *tb = tanh_c + b * hidden, *dhb = dh + b * hidden;
         const float *dcn = dc_next ? dc_next + b * hidden : 0;
         float *dcp = dc_prev + b * hidden;
+#pragma clang loop vectorize(assume_safety)
         for (long j = 0; j < hidden; j++) {
             float i = ai[j], f = af[j], g = ag[j], o = ao[j], t = tb[j];
             float dc = (dcn ? dcn[j] : 0.0f) + dhb[j] * o * (1.0f - t * t);
@@ -63,6 +66,7 @@ CK_INLINE void ck_gru_cell_impl(const float *xg, const float *hg, const float *h
         float *ar = act + b * 3 * hidden, *az = ar + hidden, *an = az + hidden;
         const float *hp = h_prev + b * hidden;
         float *hb = h + b * hidden;
+#pragma clang loop vectorize(assume_safety)
         for (long j = 0; j < hidden; j++) {
             float r = ck_sigmoidf(xr[j] + hr[j]), z = ck_sigmoidf(xz[j] + hz[j]);
             float n = ck_tanhf(xn[j] + r * hn[j]);
@@ -86,6 +90,7 @@ CK_INLINE void ck_gru_cell_backward_impl(const float *act, const float *hg, cons
         float *gr = dhg + b * 3 * hidden, *gz = gr + hidden, *gn = gz + hidden;
         const float *hp = h_prev + b * hidden, *dhb = dh + b * hidden;
         float *dhp = dh_prev + b * hidden;
+#pragma clang loop vectorize(assume_safety)
         for (long j = 0; j < hidden; j++) {
             float r = ar[j], z = az[j], n = an[j], d = dhb[j];
             float dn = d * (1.0f - z) * (1.0f - n * n);
