@@ -11,9 +11,28 @@ public enum TransformerActivation: String, Sendable {
     func callAsFunction(_ x: Tensor) -> Tensor { self == .relu ? Cortex.relu(x) : Cortex.gelu(x) }
 }
 
+/// What the encoder and decoder layers share: the feed-forward block and the dropout on each branch.
+protocol TransformerSublayers: Module {
+    var linear1: Linear { get }
+    var linear2: Linear { get }
+    var activation: TransformerActivation { get }
+    var dropout: Float { get }
+    var dropoutGenerator: RandomGenerator { get }
+}
+
+extension TransformerSublayers {
+    /// Dropout on a branch, in training mode.
+    func drop(_ x: Tensor) -> Tensor {
+        dropout > 0 && training ? Cortex.dropout(x, probability: dropout, generator: dropoutGenerator) : x
+    }
+
+    /// linear2(dropout(activation(linear1(x)))), with dropout on the result too.
+    func feedForward(_ x: Tensor) -> Tensor { drop(linear2(drop(activation(linear1(x))))) }
+}
+
 /// Self-attention and a feed-forward block, each with a residual connection and a LayerNorm — after the
 /// residual (`normFirst` false, the original Transformer) or before the block (true, pre-norm).
-public final class TransformerEncoderLayer: Module {
+public final class TransformerEncoderLayer: Module, TransformerSublayers {
     public let selfAttn: MultiheadAttention
     public let linear1: Linear, linear2: Linear
     public let norm1: LayerNorm, norm2: LayerNorm
@@ -36,10 +55,6 @@ public final class TransformerEncoderLayer: Module {
         super.init()
     }
 
-    func drop(_ x: Tensor) -> Tensor {
-        dropout > 0 && training ? Cortex.dropout(x, probability: dropout, generator: dropoutGenerator) : x
-    }
-
     /// `source` (B, S, E) when batch-first, else (S, B, E). `mask` (S, S): bool (true = may not attend) or
     /// additive float; `keyPaddingMask` (B, S): true = padding; `isCausal` adds the causal mask.
     public func callAsFunction(_ source: Tensor, mask: Tensor? = nil, keyPaddingMask: Tensor? = nil, isCausal: Bool = false) -> Tensor {
@@ -47,7 +62,6 @@ public final class TransformerEncoderLayer: Module {
             drop(selfAttn(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, attentionMask: mask,
                           isCausal: isCausal && mask == nil).output)
         }
-        func feedForward(_ x: Tensor) -> Tensor { drop(linear2(drop(activation(linear1(x))))) }
         var x = source
         if normFirst {
             x = x + attend(norm1(x))
@@ -62,7 +76,7 @@ public final class TransformerEncoderLayer: Module {
 
 /// Masked self-attention, attention over the encoder's output (`memory`) and a feed-forward block, each with
 /// a residual connection and a LayerNorm (after, or before with `normFirst`).
-public final class TransformerDecoderLayer: Module {
+public final class TransformerDecoderLayer: Module, TransformerSublayers {
     public let selfAttn: MultiheadAttention, multiheadAttn: MultiheadAttention
     public let linear1: Linear, linear2: Linear
     public let norm1: LayerNorm, norm2: LayerNorm, norm3: LayerNorm
@@ -88,10 +102,6 @@ public final class TransformerDecoderLayer: Module {
         super.init()
     }
 
-    func drop(_ x: Tensor) -> Tensor {
-        dropout > 0 && training ? Cortex.dropout(x, probability: dropout, generator: dropoutGenerator) : x
-    }
-
     /// `target` (B, T, E) and `memory` (B, S, E) when batch-first; masks as `TransformerEncoderLayer`'s, for
     /// the target's self-attention (`targetMask`, `targetKeyPaddingMask`, `targetIsCausal`) and for the
     /// attention over memory (`memoryMask`, `memoryKeyPaddingMask`).
@@ -106,7 +116,6 @@ public final class TransformerDecoderLayer: Module {
             drop(multiheadAttn(query: x, key: memory, value: memory, keyPaddingMask: memoryKeyPaddingMask,
                                attentionMask: memoryMask).output)
         }
-        func feedForward(_ x: Tensor) -> Tensor { drop(linear2(drop(activation(linear1(x))))) }
         var x = target
         if normFirst {
             x = x + attendSelf(norm1(x))

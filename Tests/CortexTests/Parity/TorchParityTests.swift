@@ -93,25 +93,19 @@ private func check(_ c: ParityCase, _ runner: ParityRunner, _ archive: Safetenso
 
 @Suite("PyTorch parity")
 struct TorchParityTests {
-    @Test("every reference case of a covered op matches PyTorch")
-    func referenceCases() throws {
-        let directory = Fixtures.torchDirectory
+    /// Runs every case in `directory`, prints the outcome under `label`, and expects no failure.
+    private func expectAllPass(in directory: URL, label: String) throws {
         let outcome = try runParityCases(in: directory)
-        for failure in outcome.failures { print("parity FAIL \(failure)") }
-        print("parity fixtures: \(directory.path)")
-        print("parity on \(Device.default): \(outcome.passed) passed, \(outcome.failed) failed, \(outcome.skipped) skipped")
+        for failure in outcome.failures { print("\(label) FAIL \(failure)") }
+        print("\(label) fixtures: \(directory.path)")
+        print("\(label) on \(Device.default): \(outcome.passed) passed, \(outcome.failed) failed, \(outcome.skipped) skipped")
         #expect(outcome.failed == 0, "\(outcome.failures.joined(separator: "\n"))")
         #expect(outcome.passed > 0)
     }
 
+    @Test("every reference case of a covered op matches PyTorch")
+    func referenceCases() throws { try expectAllPass(in: Fixtures.torchDirectory, label: "parity") }
+
     @Test("every recurrent, attention and Transformer reference case matches PyTorch")
-    func sequenceCases() throws {
-        let directory = Fixtures.torchSequenceDirectory
-        let outcome = try runParityCases(in: directory)
-        for failure in outcome.failures { print("sequence parity FAIL \(failure)") }
-        print("sequence parity fixtures: \(directory.path)")
-        print("sequence parity on \(Device.default): \(outcome.passed) passed, \(outcome.failed) failed, \(outcome.skipped) skipped")
-        #expect(outcome.failed == 0, "\(outcome.failures.joined(separator: "\n"))")
-        #expect(outcome.passed > 0)
-    }
+    func sequenceCases() throws { try expectAllPass(in: Fixtures.torchSequenceDirectory, label: "sequence parity") }
 }
