@@ -20,30 +20,15 @@ public enum BLAS {
             }
             return
         }
-        // OpenBLAS always runs on one thread: a large product is split here, over the engine's own threads,
-        // into row (or column) blocks. OpenBLAS's own pool would otherwise spin in sched_yield after each
-        // call, against the engine's workers, for the 2 cores both want.
+        // OpenBLAS always runs on one thread: a large product is split here into row (or column) blocks run by
+        // the engine's GEMM pool. OpenBLAS's own pool would otherwise spin in sched_yield for a long while
+        // after each call, against the engine's other workers, for the cores both want.
         let chunks = m * n * k < smallGemmWork || isSingleThreaded ? 1 : min(Threads.count, max(m, n) / 16)
-        if chunks <= 1 {
+        let split = SplitGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+                              a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, byRows: m >= n, chunks: chunks)
+        if chunks <= 1 || !GemmPool.shared.run(split) {
             cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-            return
-        }
-        let byRows = m >= n
-        let box = UncheckedBox((a, b, c))
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let (a, b, c) = box.value
-            let total = byRows ? m : n
-            let start = total * chunk / chunks, count = total * (chunk + 1) / chunks - start
-            if byRows {
-                cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                            Int32(count), Int32(n), Int32(k), alpha, transposeA ? a + start : a + start * lda, Int32(lda),
-                            b, Int32(ldb), beta, c + start * ldc, Int32(ldc))
-            } else {
-                cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                            Int32(m), Int32(count), Int32(k), alpha, a, Int32(lda),
-                            transposeB ? b + start * ldb : b + start, Int32(ldb), beta, c + start, Int32(ldc))
-            }
         }
     }
 

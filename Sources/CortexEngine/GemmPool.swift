@@ -1,0 +1,98 @@
+// The threads a large GEMM is split over. After its block a worker polls briefly for the next product
+// before it parks, so the back-to-back GEMMs of a training step do not each pay a thread wake-up (what
+// OpenBLAS's own pool is fast at), and, OpenBLAS being kept on one thread, this is the only pool that
+// waits for GEMM work: it never spins against the engine's other workers for long.
+import CBLAS
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One product cut into row (or column) blocks.
+struct SplitGemm {
+    var transposeA = false, transposeB = false
+    var m = 0, n = 0, k = 0
+    var alpha: Float = 1, beta: Float = 0
+    var a: UnsafePointer<Float>?, b: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>?
+    var lda = 0, ldb = 0, ldc = 0
+    var byRows = true, chunks = 1
+
+    /// Computes block `chunk` of C on one OpenBLAS thread.
+    func run(_ chunk: Int) {
+        guard let a, let b, let c else { return }
+        let total = byRows ? m : n
+        let start = total * chunk / chunks, count = total * (chunk + 1) / chunks - start
+        let ta = transposeA ? CblasTrans : CblasNoTrans, tb = transposeB ? CblasTrans : CblasNoTrans
+        if byRows {
+            cblas_sgemm(CblasRowMajor, ta, tb, Int32(count), Int32(n), Int32(k), alpha, transposeA ? a + start : a + start * lda,
+                        Int32(lda), b, Int32(ldb), beta, c + start * ldc, Int32(ldc))
+        } else {
+            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(count), Int32(k), alpha, a, Int32(lda),
+                        transposeB ? b + start * ldb : b + start, Int32(ldb), beta, c + start, Int32(ldc))
+        }
+    }
+}
+
+final class GemmPool: @unchecked Sendable {
+    static let shared = GemmPool(workers: max(0, sysconf(Int32(_SC_NPROCESSORS_ONLN)) - 1))
+
+    let workers: Int
+    private let generation = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
+    private let busy = Atomic<Bool>(false)
+    private let parkedCount = Atomic<Int>(0)
+    private let parked = DispatchSemaphore(value: 0)
+    /// Written by the submitter before it publishes a new generation; read by workers after they see it.
+    private var job = SplitGemm()
+    /// Polls of the generation, then yields, before a worker parks: a few tens of microseconds.
+    private let polls = 30_000, yields = 20
+
+    private init(workers: Int) {
+        self.workers = workers
+        for index in 0..<workers {
+            let thread = Thread { [unowned self] in self.work(index + 1) }
+            thread.stackSize = 1 << 19
+            thread.start()
+        }
+    }
+
+    /// Runs every block of `split`, block 0 on the caller; false (nothing run) when the pool is in use by
+    /// another thread or has too few workers, and the caller should run the product whole.
+    func run(_ split: SplitGemm) -> Bool {
+        guard split.chunks > 1, split.chunks - 1 <= workers,
+              busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        job = split
+        finished.store(0, ordering: .relaxed)
+        generation.add(1, ordering: .releasing)
+        let sleeping = parkedCount.load(ordering: .acquiring)
+        for _ in 0..<min(sleeping, split.chunks - 1) { parked.signal() }
+        split.run(0)
+        while finished.load(ordering: .acquiring) < split.chunks - 1 {}
+        busy.store(false, ordering: .releasing)
+        return true
+    }
+
+    private func work(_ index: Int) {
+        var seen = 0
+        while true {
+            var spun = 0
+            while generation.load(ordering: .acquiring) == seen {
+                spun += 1
+                if spun < polls { continue }
+                if spun < polls + yields { sched_yield(); continue }
+                parkedCount.add(1, ordering: .releasing)
+                // Checked again after announcing the park: a job published in between did not signal us.
+                if generation.load(ordering: .acquiring) == seen { parked.wait() }
+                parkedCount.subtract(1, ordering: .releasing)
+                spun = 0
+            }
+            seen = generation.load(ordering: .acquiring)
+            let split = job
+            if index < split.chunks {
+                split.run(index)
+                finished.add(1, ordering: .releasing)
+            }
+        }
+    }
+}
