@@ -63,7 +63,7 @@ public class RecurrentLayer: Module {
         require(input.shape.last == inputSize, "\(name): input shape \(input.shape) does not end in the input size \(inputSize)")
         let batched = input.rank == 3
         var x = batched ? (batchFirst ? input.transposed(0, 1) : input) : input.unsqueezed(1)
-        let (steps, batch) = (x.shape[0], x.shape[1])
+        let batch = x.shape[1]
         let stateShape = [numLayers * directions, batch, hiddenSize]
         func prepare(_ state: Tensor?, _ what: String) -> Tensor? {
             guard let state else { return nil }
