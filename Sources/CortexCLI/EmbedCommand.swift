@@ -10,7 +10,10 @@ struct EncoderOption: ParsableArguments {
     @Option(name: .customLong("model"), help: "The all-MiniLM-L6-v2 folder (config.json, model.safetensors, vocab.txt); default: $CORTEX_MINILM_DIR, else ~/.cache/cortex/models/all-MiniLM-L6-v2 (scripts/fetch-minilm fills it).")
     var directory: String?
 
-    func load() throws -> SentenceEncoder {
+    func load() throws -> SentenceEncoder { try Self.load(directory) }
+
+    /// The encoder in `directory`, else in the default place.
+    static func load(_ directory: String?) throws -> SentenceEncoder {
         let environment = ProcessInfo.processInfo.environment
         let path = directory ?? environment["CORTEX_MINILM_DIR"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ((environment["CORTEX_MODELS"].flatMap { $0.isEmpty ? nil : $0 }

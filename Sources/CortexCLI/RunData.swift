@@ -28,7 +28,7 @@ struct DataOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Use only the first N examples of each split (for quick runs).")
     var limit: Int?
 
-    static let builtIn = ["fashion-mnist", "fashion-mnist-subset", "breast-cancer", "fortunes"]
+    static let builtIn = ["fashion-mnist", "fashion-mnist-subset", "breast-cancer", "fortunes", "bbc-news"]
 
     func validate() throws {
         // Neither is allowed here because `train --resume` reads the run's own source; `load()` requires one.
@@ -77,6 +77,9 @@ extension DataOptions {
     /// Loads the examples. With `schema` (a trained run's), a CSV table is encoded the way training did.
     func load(schema: CSVSchema? = nil) throws -> LoadedData {
         guard data != nil || csv != nil else { throw CLIError("give the examples with --data NAME or --csv FILE") }
+        if data == "bbc-news" {
+            throw CLIError("bbc-news is text: train a classifier with cortex train --data bbc-news --model minilm|lstm")
+        }
         if data == "fortunes" {
             throw CLIError("fortunes is text for language models: train one with cortex train --data fortunes --model lstm|gpt, "
                            + "and continue text with cortex generate --run DIR")

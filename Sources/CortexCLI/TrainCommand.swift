@@ -128,6 +128,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         if source.data == "fortunes" { return try trainLanguageModel() }
+        if source.data == "bbc-news" { return try trainTextClassifier() }
         if let cv {
             let settings = try settings(resuming: nil)
             let data = try source.load()

@@ -292,6 +292,19 @@ struct CommandLineTests {
         #expect(notLM.status != 0 && notLM.error.contains("holds no language model"), "\(notLM.error)")
     }
 
+    @Test(.enabled(if: Fixtures.miniLMAvailable && Fixtures.bbcNewsAvailable, "needs scripts/fetch-minilm and scripts/fetch-bbcnews"))
+    func aTopicClassifierTrainsOnBBCNews() throws {
+        let run = scratch("bbc")
+        defer { try? FileManager.default.removeItem(atPath: run) }
+        let train = try cortex(["train", "--data", "bbc-news", "--model", "lstm", "--epochs", "1", "--limit", "200", "--output", run])
+        #expect(train.status == 0, "\(train.error)")
+        #expect(train.output.contains("test accuracy") && train.output.contains("2225 articles in 5 topics"), "\(train.output)")
+        let report = try String(contentsOfFile: run + "/report.html", encoding: .utf8)
+        #expect(report.contains("published references") && report.contains("business"))
+        let wrong = try cortex(["train", "--data", "bbc-news", "--model", "gpt", "--output", scratch("bbc-bad")])
+        #expect(wrong.status != 0 && wrong.error.contains("minilm or lstm"), "\(wrong.error)")
+    }
+
     @Test(.enabled(if: Fixtures.miniLMAvailable, "needs scripts/fetch-minilm"))
     func embedAndSimilarUseThePretrainedEncoder() throws {
         let model = Fixtures.miniLMModel.path

@@ -51,4 +51,12 @@ enum Fixtures {
         FileManager.default.fileExists(atPath: miniLMModel.appendingPathComponent("model.safetensors").path)
             || ProcessInfo.processInfo.environment["CORTEX_REQUIRE_MINILM"] == "1"
     }
+
+    /// The BBC News corpus `scripts/fetch-bbcnews` unpacks (scripts/test fetches it).
+    static var bbcNewsAvailable: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        let data = environment["CORTEX_DATA"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/cortex/data").path
+        return FileManager.default.fileExists(atPath: data + "/bbc-news/.complete") || environment["CORTEX_REQUIRE_MINILM"] == "1"
+    }
 }
