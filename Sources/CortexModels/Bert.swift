@@ -78,8 +78,8 @@ public final class BertSelfAttention: Module {
     func callAsFunction(_ x: Tensor, mask: Tensor) -> Tensor {
         let (b, l, e) = (x.shape[0], x.shape[1], x.shape[2]), d = e / heads
         func split(_ t: Tensor) -> Tensor { t.reshaped([b, l, heads, d]).permuted([0, 2, 1, 3]) }
-        let scores = split(query(x)).matmul(split(key(x)).transposed(-2, -1)) * (1 / Float(d).squareRoot())
-        return maskedSoftmax(scores, mask: mask).matmul(split(value(x))).permuted([0, 2, 1, 3]).reshaped([b, l, e])
+        return scaledDotProductAttention(query: split(query(x)), key: split(key(x)), value: split(value(x)), mask: mask)
+            .permuted([0, 2, 1, 3]).reshaped([b, l, e])
     }
 }
 

@@ -116,10 +116,10 @@ public final class GPTAttention: Module {
             v = Tensor.cat([values, v], dim: 2)
         }
         if cache != nil { cache = Cache(keys: k, values: v) }
-        let scores = split(0).matmul(k.transposed(-2, -1)) * (1 / Float(hd).squareRoot())
         // Query i (position past + i) sees keys 0 ... past + i: rows past ..< past + t of the causal mask.
         let mask = causalMask.sliced(0, start: past, end: past + t).sliced(1, start: 0, end: past + t)
-        let context = maskedSoftmax(scores, mask: mask).matmul(v).permuted([0, 2, 1, 3]).reshaped([b, t, d])
+        let context = scaledDotProductAttention(query: split(0), key: k, value: v, mask: mask)
+            .permuted([0, 2, 1, 3]).reshaped([b, t, d])
         return proj(context)
     }
 }

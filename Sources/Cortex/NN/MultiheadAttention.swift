@@ -100,14 +100,9 @@ public final class MultiheadAttention: Module {
         func split(_ t: Tensor, _ length: Int) -> Tensor { t.reshaped([b, length, heads, headDim]).permuted([0, 2, 1, 3]) }
         let qh = split(projected.0, l), kh = split(projected.1, s), vh = split(projected.2, s)
 
-        let scores = qh.matmul(kh.transposed(-2, -1)) * (1 / Float(headDim).squareRoot())
-        var weights: Tensor
-        if let mask = additiveMask(batch: b, queries: l, keys: s, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask,
-                                   isCausal: isCausal, device: q.device) {
-            weights = maskedSoftmax(scores, mask: mask)
-        } else {
-            weights = scores.softmax(dim: -1)
-        }
+        let mask = additiveMask(batch: b, queries: l, keys: s, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask,
+                                isCausal: isCausal, device: q.device)
+        var weights = attentionWeights(query: qh, key: kh, mask: mask)
         if dropout > 0 && training { weights = Cortex.dropout(weights, probability: dropout, generator: dropoutGenerator) }
         let context = weights.matmul(vh).permuted([0, 2, 1, 3]).reshaped([b, l, e])
         var output = outProj(context)
@@ -142,7 +137,7 @@ public final class MultiheadAttention: Module {
             add(mask.dtype.isFloatingPoint ? mask.detach() : blocked(mask))
         }
         if isCausal && attentionMask == nil {
-            add(blocked(!Tensor.triangleMask(rows: l, cols: s, diagonal: 0, lower: true, device: device)))
+            add(causalMask(rows: l, cols: s, device: device))
         }
         if let keyPaddingMask {
             require(keyPaddingMask.shape == [batch, s] || (batch == 1 && keyPaddingMask.shape == [s]),

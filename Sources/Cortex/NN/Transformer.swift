@@ -205,7 +205,6 @@ public final class Transformer: Module {
 
     /// The causal mask PyTorch's `generate_square_subsequent_mask` makes: 0 on and below the diagonal, −∞ above.
     public static func squareSubsequentMask(_ size: Int, device: Device = .default) -> Tensor {
-        Tensor.where(Tensor.triangleMask(rows: size, cols: size, diagonal: 0, lower: true, device: device),
-                     Tensor(0, device: device), Tensor(-Float.infinity, device: device))
+        causalMask(rows: size, cols: size, device: device)
     }
 }

@@ -141,6 +141,9 @@ let gradCases: [GradCase] = [
     GradCase("scaled_dot_product_attention masked", { g in [randn(g, [3, 2]), randn(g, [4, 2]), randn(g, [4, 3])] },
              { scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2],
                                          mask: Tensor([true, true, false, true, false, true, true, true, true, false, false, false], shape: [3, 4])) }),
+    // A learned additive bias (relative positions) gets its gradient: it is added as an op, not fused away.
+    GradCase("scaled_dot_product_attention learned bias", { g in [randn(g, [3, 2]), randn(g, [4, 2]), randn(g, [4, 3]), randn(g, [3, 4])] },
+             { scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: $0[3]) }),
     // Losses.
     GradCase("cross_entropy weighted smoothed ignore", { g in [randn(g, [5, 4])] },
              { crossEntropy($0[0], Tensor([0, 3, -100, 1, 2]), weight: Tensor([1, 2, 0.5, 1.5]), labelSmoothing: 0.1) }),
