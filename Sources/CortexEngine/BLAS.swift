@@ -32,7 +32,7 @@ public enum BLAS {
         }
     }
 
-    /// Multiply-adds under which a GEMM runs on one BLAS thread.
+    /// Multiply-adds under which a GEMM is not split over threads (hand-off would cost more than it saves).
     static let smallGemmWork = 1 << 23
 
     /// y = alpha · op(A) · x + beta · y for a row-major m×n matrix A.
@@ -50,21 +50,16 @@ public enum BLAS {
     /// Whether a single-threaded region is open anywhere.
     static var isSingleThreaded: Bool { singleThreadedRegions.withLock { $0 > 0 } }
 
-    /// Regions that run BLAS on one thread, counted across all threads: OpenBLAS's thread count is one
-    /// process-wide setting, so a region that saved and restored it could leave it wrong when another
-    /// thread's region overlapped (A saves 2, B saves 1, A restores 2, B restores 1: stuck at 1).
-    /// The first region to open sets 1, the last to close puts back `Threads.count`.
+    /// Open single-threaded regions, counted across all threads, so regions that nest or overlap in any
+    /// order leave GEMMs split again only when the last one closes.
     @usableFromInline static let singleThreadedRegions = Mutex(0)
 
-    /// Runs `body` with BLAS on one thread, e.g. inside a region the engine already parallelises, so the
-    /// two thread pools never compete for the same cores.
+    /// Runs `body` with GEMMs unsplit, on the calling thread: inside a region the engine already parallelises
+    /// (a core per chunk), splitting again would only make the chunks wait for each other.
     @inlinable
     public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
         singleThreadedRegions.withLock { $0 += 1 }
         defer { singleThreadedRegions.withLock { $0 -= 1 } }
         return try body()
     }
-
-    /// OpenBLAS itself stays on one thread whatever the count: the engine splits large products itself.
-    static func apply(threads: Int) { openblas_set_num_threads(1) }
 }

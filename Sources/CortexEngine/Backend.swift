@@ -179,24 +179,7 @@ public protocol Backend: AnyObject, Sendable {
     /// broadcast axes, stride 1 along the last). The attention scores' fused masked softmax.
     func maskedSoftmax(_ x: Operand, mask: Operand, into y: Operand)
 
-    // MARK: Recurrent gates, one time step over a batch (contiguous rows)
-    /// LSTM: from pre-activation gates (batch × 4H, order i, f, g, o) and c_prev, writes h, c, the gate
-    /// activations (batch × 4H) and tanh(c) (batch × H).
-    func lstmCell(gates: Operand, cellPrevious: Operand, hidden: Operand, cell: Operand, activations: Operand,
-                  cellTanh: Operand, batch: Int, hiddenSize: Int)
-    /// LSTM backward: pre-activation gate gradients and dc_prev from dh and the later step's dc (nil: 0).
-    func lstmCellBackward(activations: Operand, cellPrevious: Operand, cellTanh: Operand, hiddenGradient: Operand,
-                          cellGradient: Operand?, gatesGradient: Operand, cellPreviousGradient: Operand,
-                          batch: Int, hiddenSize: Int)
-    /// GRU: from input projections xg and hidden projections hg (batch × 3H each, order r, z, n, biases
-    /// included) and h_prev, writes h and the activations r, z, n.
-    func gruCell(inputGates: Operand, hiddenGates: Operand, hiddenPrevious: Operand, hidden: Operand, activations: Operand,
-                 batch: Int, hiddenSize: Int)
-    /// GRU backward: gradients of xg and hg, and the direct part of dh_prev (dh·z).
-    func gruCellBackward(activations: Operand, hiddenGates: Operand, hiddenPrevious: Operand, hiddenGradient: Operand,
-                         inputGatesGradient: Operand, hiddenGatesGradient: Operand, hiddenPreviousGradient: Operand,
-                         batch: Int, hiddenSize: Int)
-
+    // MARK: Recurrent layers
     /// A whole recurrent layer-direction over `steps` time steps (processing order k runs time step
     /// `reverse ? steps−1−k : k`): see `RecurrentScanBuffers` for what each buffer holds. Sequences are
     /// independent, so a backend may run groups of them side by side.

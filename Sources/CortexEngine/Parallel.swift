@@ -36,8 +36,8 @@ public enum Parallel {
 
 extension Parallel {
     /// Runs `body(chunk, range)` for `chunks` contiguous pieces of `0..<count`, one per thread, for
-    /// loops that keep per-chunk scratch or partial results. BLAS is limited to one thread inside,
-    /// so each chunk's small GEMMs run on its own core instead of waking BLAS's pool.
+    /// loops that keep per-chunk scratch or partial results. GEMMs inside are not split, so each chunk's
+    /// products run on its own core.
     public static func forChunks(_ count: Int, _ body: (Int, Range<Int>) -> Void) {
         let chunks = max(1, min(threadCount, count))
         if chunks == 1 {
@@ -66,7 +66,7 @@ struct UncheckedBox<T>: @unchecked Sendable {
     @usableFromInline init(_ value: T) { self.value = value }
 }
 
-/// How many threads Cortex computes with: its own parallel loops and the BLAS pool alike. It starts at
+/// How many threads Cortex computes with: its own parallel loops and its split GEMMs alike. It starts at
 /// `CORTEX_NUM_THREADS` when set, else the number of online cores, and can be changed at any time:
 /// `Threads.count = 1` for a server that runs one request per core.
 public enum Threads {
@@ -77,7 +77,6 @@ public enum Threads {
         set {
             precondition(newValue >= 1, "Threads.count must be at least 1, got \(newValue)")
             current.store(newValue, ordering: .relaxed)
-            BLAS.apply(threads: newValue)
         }
     }
 

@@ -1,7 +1,7 @@
 // Recurrence over a whole sequence as one op: one direction of one RNN/LSTM/GRU layer, given the input
-// projections of every time step (one GEMM, made by the caller). Each step is a hidden-projection GEMM
-// and one fused gate kernel; backpropagation through time is this op's own backward, a reverse loop
-// of the same shape, with the hidden-weight gradient as one GEMM over all steps at the end.
+// projections of every time step (one GEMM, made by the caller). The backend runs the steps (a hidden
+// GEMM and one fused gate kernel each) and, as this op's backward, backpropagation through time; the
+// hidden-weight gradient is one GEMM over all steps at the end.
 import CortexEngine
 
 /// The result of one recurrent scan: the output of every step (time-major), the last hidden state and,
