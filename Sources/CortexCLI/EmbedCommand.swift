@@ -14,12 +14,7 @@ struct EncoderOption: ParsableArguments {
 
     /// The encoder in `directory`, else in the default place.
     static func load(_ directory: String?) throws -> SentenceEncoder {
-        let environment = ProcessInfo.processInfo.environment
-        let path = directory ?? environment["CORTEX_MINILM_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["CORTEX_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
-                 ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/cortex/models").path)
-                + "/all-MiniLM-L6-v2")
-        return try SentenceEncoder(directory: URL(fileURLWithPath: path))
+        try SentenceEncoder(directory: directory.map { URL(fileURLWithPath: $0) } ?? CacheDirectories.miniLM)
     }
 }
 

@@ -47,15 +47,6 @@ struct LanguageModelRunConfig: Codable {
     }
 }
 
-/// Bits per character of a unigram model (train counts with add-one smoothing) on `validation`: the bar a
-/// language model must clear.
-func unigramBitsPerCharacter(train: [Int], validation: [Int], vocabularySize: Int) -> Double {
-    var counts = [Double](repeating: 1, count: vocabularySize)
-    for id in train { counts[id] += 1 }
-    let total = counts.reduce(0, +)
-    return -validation.map { log2(counts[$0] / total) }.reduce(0, +) / Double(max(validation.count, 1))
-}
-
 extension TrainCommand {
     /// Trains a character language model on fortunes into --output (staged, then swapped in).
     func trainLanguageModel() throws {

@@ -12,9 +12,7 @@ extension TrainCommand {
         let kind = model ?? "minilm"
         guard kind == "minilm" || kind == "lstm" else { throw CLIError("--data bbc-news trains --model minilm or lstm, not '\(kind)'") }
         if resume || cv != nil { throw CLIError("--resume and --cv are not available for text classification yet") }
-        let environment = ProcessInfo.processInfo.environment
-        let corpusPath = source.dataDir ?? ((environment["CORTEX_DATA"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/cortex/data").path) + "/bbc-news")
+        let corpusPath = source.dataDir ?? CacheDirectories.bbcNews.path
         guard FileManager.default.fileExists(atPath: corpusPath) else {
             throw CLIError("\(corpusPath): no BBC News corpus here; scripts/fetch-bbcnews fetches it (or give --data-dir)")
         }
@@ -51,27 +49,20 @@ extension TrainCommand {
             let history = try trainer.fit(trainSet, validation: testSet, epochs: epochs, batchSize: batchSize ?? 16, seed: seed,
                                           callbacks: [ProgressBar(), CSVLogger(file: directory.staging.appendingPathComponent("history.csv"))])
             let seconds = Date().timeIntervalSince(start)
-            network.eval()
-            let predicted = noGrad { Tensor.cat(testSet.inputs.split(32).map { network($0).argmax(dim: 1) }) }.integers
-            let truth = test.labels
-            let accuracyValue = try accuracy(yTrue: truth, yPred: predicted)
-            let macroF1 = try f1Score(yTrue: truth, yPred: predicted, average: .macro)
-            let matrix = try confusionMatrix(yTrue: truth, yPred: predicted, labels: Array(corpus.classNames.indices))
-            let perClass = try perClassPrecisionRecallF1(yTrue: truth, yPred: predicted, labels: Array(corpus.classNames.indices))
+            // The same evaluation and report every classifier run gets (per-class scores, confusion matrix, ROC).
+            let summary = try ClassificationSummary(evaluation: trainer.evaluate(testSet, batchSize: 32), classNames: corpus.classNames)
+            let macroF1 = summary.report.macroAverage.f1
             try saveSafetensors(network.stateDict(), to: directory.staging.appendingPathComponent("model.safetensors"), metadata: ["format": "pt"])
-            let report = RunReport(title: "BBC News topics: \(kind == "minilm" ? "fine-tuned MiniLM" : "LSTM from scratch")", summary: [
+            try summary.report(title: "BBC News topics: \(kind == "minilm" ? "fine-tuned MiniLM" : "LSTM from scratch")", summary: [
                 ReportItem("model", "\(kind), \(network.parameterCount) parameters"),
-                ReportItem("test accuracy", String(format: "%.4f", accuracyValue)),
+                ReportItem("test accuracy", String(format: "%.4f", summary.accuracy)),
                 ReportItem("test macro-F1", String(format: "%.4f", macroF1)),
                 ReportItem("published references", "TF-IDF + linear model 0.96–0.98; fine-tuned BERT-base about 0.97–0.98"),
                 ReportItem("training", String(format: "%d epochs, %.0f s", history.epochs.count, seconds)),
-            ], history: history, classNames: corpus.classNames, confusionMatrix: matrix.counts,
-               perClass: zip(corpus.classNames, perClass).map {
-                   ReportClassScores(name: $0, precision: $1.precision, recall: $1.recall, f1: $1.f1, support: $1.support)
-               })
-            try report.write(to: directory.staging.appendingPathComponent("report.html"))
-            print(String(format: "test accuracy %.4f, macro-F1 %.4f on %d held-out articles · %.0f s", accuracyValue, macroF1, truth.count, seconds))
-            print(matrix.description)
+            ], history: history, images: Tensor.zeros([0, 1, 1])).write(to: directory.staging.appendingPathComponent("report.html"))
+            print("\n" + summary.text)
+            print(String(format: "test accuracy %.4f, macro-F1 %.4f on %d held-out articles · %.0f s", summary.accuracy, macroF1,
+                         test.texts.count, seconds))
         } catch {
             directory.discardStaging()
             throw error

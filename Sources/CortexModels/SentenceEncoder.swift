@@ -62,8 +62,14 @@ public final class SentenceEncoder {
     /// Mean of the hidden states over the tokens the mask keeps, then L2 normalisation (norm clamped at 1e-12,
     /// as torch.nn.functional.normalize).
     static func meanPool(_ hidden: Tensor, mask: Tensor) -> Tensor {
-        let m = mask.unsqueezed(2)
-        let mean = (hidden * m).sum(dim: 1) / m.sum(dim: 1).clamped(min: 1e-9)
+        let mean = maskedMean(hidden, mask: mask)
         return mean / mean.square().sum(dim: 1, keepDim: true).sqrt().clamped(min: 1e-12)
     }
+}
+
+/// The mean of hidden states (B, L, H) over the positions where `mask` (B, L) is 1, as sentence-transformers'
+/// mean pooling (the count clamped at 1e-9).
+func maskedMean(_ hidden: Tensor, mask: Tensor) -> Tensor {
+    let m = mask.unsqueezed(2)
+    return (hidden * m).sum(dim: 1) / m.sum(dim: 1).clamped(min: 1e-9)
 }

@@ -34,9 +34,7 @@ public final class BertClassifier: Module, Layer {
     /// Logits (B, classes) for ids (B, L) padded with 0.
     public func callAsFunction(_ ids: Tensor) -> Tensor {
         let mask = ids.ne(0).to(.float32)
-        let states = encoder(ids, attentionMask: mask)
-        let m = mask.unsqueezed(2)
-        var pooled = (states * m).sum(dim: 1) / m.sum(dim: 1).clamped(min: 1)
+        var pooled = maskedMean(encoder(ids, attentionMask: mask), mask: mask)
         if training && dropout > 0 { pooled = Cortex.dropout(pooled, probability: dropout, generator: dropoutGenerator) }
         return classifier(pooled)
     }

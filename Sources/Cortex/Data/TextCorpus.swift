@@ -88,6 +88,15 @@ public struct CharacterVocabulary: Codable, Sendable, Equatable {
     }
 }
 
+/// Bits per character of a unigram model (the character counts of `train`, add-one smoothed) on `validation`:
+/// the bar a character language model must clear.
+public func unigramBitsPerCharacter(train: [Int], validation: [Int], vocabularySize: Int) -> Double {
+    var counts = [Double](repeating: 1, count: vocabularySize)
+    for id in train { counts[id] += 1 }
+    let total = counts.reduce(0, +)
+    return -validation.map { log2(counts[$0] / total) }.reduce(0, +) / Double(max(validation.count, 1))
+}
+
 extension TensorDataset {
     /// Non-overlapping windows of `length` ids as inputs, each target the same window one id later, as int64
     /// (N, length) tensors: next-token prediction.

@@ -5,14 +5,6 @@ import Testing
 @testable import Cortex
 @testable import CortexModels
 
-/// Bits per character of a unigram model fitted to `train`, on `validation`.
-func unigramBits(train: [Int], validation: [Int], vocabularySize: Int) -> Double {
-    var counts = [Double](repeating: 1, count: vocabularySize)
-    for id in train { counts[id] += 1 }
-    let total = counts.reduce(0, +)
-    return -validation.map { log2(counts[$0] / total) }.reduce(0, +) / Double(validation.count)
-}
-
 @Suite("Language models")
 struct LanguageModelTests {
     @Test func gptWithItsCacheComputesWhatTheWholeSequenceDoes() {
@@ -54,7 +46,7 @@ struct LanguageModelTests {
         let history = try trainer.fit(trainSet, validation: validationSet, epochs: 2, batchSize: 16, seed: 2)
         let bits = history.epochs.compactMap(\.validationMetric)
         // The bar: a character unigram model (train counts, add-one smoothing) on the same validation text.
-        let unigram = unigramBits(train: vocabulary.encode(train.text), validation: vocabulary.encode(validation.text),
+        let unigram = unigramBitsPerCharacter(train: vocabulary.encode(train.text), validation: vocabulary.encode(validation.text),
                                   vocabularySize: vocabulary.count)
         #expect(bits.count == 2 && bits.last! < unigram - 0.6, "\(kind): \(bits) vs unigram \(unigram)")
         #expect(bits.last! < bits.first!, "\(kind): \(bits)")

@@ -1,5 +1,6 @@
 // Locating test data: the PyTorch parity fixtures (a copy lives in Resources/torch so a clone anywhere
 // runs them; CORTEX_TORCH_FIXTURES points at another generated set).
+import CortexModels
 import Foundation
 
 enum Fixtures {
@@ -35,15 +36,8 @@ enum Fixtures {
         return resources.appendingPathComponent("minilm")
     }
 
-    /// The pretrained all-MiniLM-L6-v2 folder `scripts/fetch-minilm` unpacks: $CORTEX_MINILM_DIR, else the
-    /// script's default place.
-    static var miniLMModel: URL {
-        let environment = ProcessInfo.processInfo.environment
-        if let path = environment["CORTEX_MINILM_DIR"], !path.isEmpty { return URL(fileURLWithPath: path) }
-        let models = environment["CORTEX_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/cortex/models").path
-        return URL(fileURLWithPath: models).appendingPathComponent("all-MiniLM-L6-v2")
-    }
+    /// The pretrained all-MiniLM-L6-v2 folder `scripts/fetch-minilm` unpacks.
+    static var miniLMModel: URL { CacheDirectories.miniLM }
 
     /// Whether the pretrained model is there. `scripts/test` fetches it and sets CORTEX_REQUIRE_MINILM, so
     /// the tests that need it fail there rather than being skipped.
@@ -54,9 +48,7 @@ enum Fixtures {
 
     /// The BBC News corpus `scripts/fetch-bbcnews` unpacks (scripts/test fetches it).
     static var bbcNewsAvailable: Bool {
-        let environment = ProcessInfo.processInfo.environment
-        let data = environment["CORTEX_DATA"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/cortex/data").path
-        return FileManager.default.fileExists(atPath: data + "/bbc-news/.complete") || environment["CORTEX_REQUIRE_MINILM"] == "1"
+        FileManager.default.fileExists(atPath: CacheDirectories.bbcNews.appendingPathComponent(".complete").path)
+            || ProcessInfo.processInfo.environment["CORTEX_REQUIRE_MINILM"] == "1"
     }
 }
