@@ -55,6 +55,9 @@ public class RecurrentLayer: Module {
         return p.wrappedValue
     }
 
+    /// The output of every step, from zero initial states.
+    public func callAsFunction(_ input: Tensor) -> Tensor { run(input, hidden: nil, cell: nil, lengths: nil).0 }
+
     /// Runs every layer and direction. `input` is (T, B, input) — (B, T, input) when batch-first — or
     /// unbatched (T, input); `hidden`/`cell` are (layers·directions, B, hidden) (unbatched: without B).
     func run(_ input: Tensor, hidden: Tensor?, cell initialCell: Tensor?, lengths: Tensor?) -> (Tensor, Tensor, Tensor?) {
@@ -129,8 +132,6 @@ public final class LSTM: RecurrentLayer, Layer {
                    batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor { run(input, hidden: nil, cell: nil, lengths: nil).0 }
-
     public func callAsFunction(_ input: Tensor, state: LSTMState?, lengths: Tensor? = nil) -> (output: Tensor, state: LSTMState) {
         let (output, h, c) = run(input, hidden: state?.hidden, cell: state?.cell, lengths: lengths)
         return (output, LSTMState(hidden: h, cell: c!))
@@ -144,8 +145,6 @@ public final class GRU: RecurrentLayer, Layer {
         super.init(cell: .gru, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
                    batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
     }
-
-    public func callAsFunction(_ input: Tensor) -> Tensor { run(input, hidden: nil, cell: nil, lengths: nil).0 }
 
     public func callAsFunction(_ input: Tensor, state: Tensor?, lengths: Tensor? = nil) -> (output: Tensor, state: Tensor) {
         let (output, h, _) = run(input, hidden: state, cell: nil, lengths: lengths)
@@ -163,8 +162,6 @@ public final class RNN: RecurrentLayer, Layer {
                    numLayers: numLayers, bias: bias, batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional,
                    generator: generator)
     }
-
-    public func callAsFunction(_ input: Tensor) -> Tensor { run(input, hidden: nil, cell: nil, lengths: nil).0 }
 
     public func callAsFunction(_ input: Tensor, state: Tensor?, lengths: Tensor? = nil) -> (output: Tensor, state: Tensor) {
         let (output, h, _) = run(input, hidden: state, cell: nil, lengths: lengths)
