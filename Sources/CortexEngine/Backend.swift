@@ -47,8 +47,8 @@ public struct RMSpropStep: Sendable {
 /// The memory of one recurrent scan (T steps, B sequences, H hidden units, G·H gate rows). Forward it writes
 /// `states`, `cells`, `activations`, `cellTanh`, `hiddenGates` and `result`; backward reads them.
 public struct RecurrentScanBuffers: Sendable {
-    /// (T, B, G·H) input projections in time order; for LSTM and RNN the hidden projections are added in
-    /// place (they become the gates' pre-activations). GRU keeps them apart in `hiddenGates`.
+    /// (T, B, G·H) input projections in time order, read only: LSTM and RNN add each step's hidden projection
+    /// to them in scratch memory; GRU keeps its hidden projections in `hiddenGates`.
     public var gates: Operand
     /// (G·H, H), and GRU's (G·H) hidden bias.
     public var hiddenWeight: Operand, hiddenBias: Operand?

@@ -2,6 +2,18 @@
 // gate kernels, each core running the time loop for its own group of sequences.
 import CCortexKernels
 
+/// A matrix packed once for `ck_gemm_packed`, for a product repeated with the same B.
+final class PackedMatrix {
+    private let buffer: TensorBuffer
+    var floats: UnsafePointer<Float> { UnsafePointer(buffer.floats) }
+
+    /// Packs op(B), k × n: `b` itself (row-major k × n) or, when `transposed`, the transpose of a row-major n × k `b`.
+    init(_ b: UnsafePointer<Float>, ld: Int, transposed: Bool, k: Int, n: Int) {
+        buffer = TensorBuffer(byteCount: max(1, ck_packed_size(k, n)) * MemoryLayout<Float>.size)
+        ck_pack_b(b, ld, transposed ? 1 : 0, k, n, buffer.floats)
+    }
+}
+
 extension CPUBackend {
     /// Sequences are independent: each core runs the whole time loop for its own group of them, with
     /// single-threaded GEMMs, so there is no hand-off between threads inside a step.
@@ -15,31 +27,32 @@ extension CPUBackend {
         let states = b.states.floats, cells = b.cells?.floats, hiddenGates = b.hiddenGates?.floats
         let act = b.activations?.floats, cellTanh = b.cellTanh?.floats, result = b.result.floats
         let lengths = b.lengths?.int64s
+        // Every step multiplies by W_hhᵀ: packed once here, not by BLAS on each of the steps.
+        let packedWeight = PackedMatrix(w, ld: h, transposed: true, k: h, n: width)
+        let wp = packedWeight.floats
         Parallel.forChunks(batch) { _, rows in
             let b0 = rows.lowerBound, nb = rows.count
             // Row offsets of this chunk inside a (·, B, width) or (·, B, H) slab at index i.
             func wide(_ i: Int) -> Int { (i * batch + b0) * width }
             func narrow(_ i: Int) -> Int { (i * batch + b0) * h }
+            // LSTM and RNN: one step's pre-activations, input projection plus hidden product, formed by the GEMM.
+            let scratch = TensorBuffer(byteCount: nb * width * MemoryLayout<Float>.size)
+            let preactivation = scratch.floats
             for k in 0..<steps {
                 let t = reverse ? steps - 1 - k : k
                 let previous = states + narrow(k), next = states + narrow(k + 1)
                 switch cell {
                 case .lstm:
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: nb, n: width, k: h, a: previous, lda: h, b: w, ldb: h, beta: 1,
-                               c: gates + wide(t), ldc: width)
-                    ck_lstm_cell(gates + wide(t), cells! + narrow(k), next, cells! + narrow(k + 1), act! + wide(k),
+                    ck_gemm_packed(nb, width, h, previous, h, wp, preactivation, width, gates + wide(t), width)
+                    ck_lstm_cell(preactivation, cells! + narrow(k), next, cells! + narrow(k + 1), act! + wide(k),
                                  cellTanh! + narrow(k), nb, h)
                 case .gru:
-                    let hg = hiddenGates! + wide(k)
-                    if let bias { for r in 0..<nb { (hg + r * width).update(from: bias, count: width) } }
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: nb, n: width, k: h, a: previous, lda: h, b: w, ldb: h,
-                               beta: bias == nil ? 0 : 1, c: hg, ldc: width)
-                    ck_gru_cell(gates + wide(t), hg, previous, next, act! + wide(k), nb, h)
+                    ck_gemm_packed(nb, width, h, previous, h, wp, hiddenGates! + wide(k), width, bias, 0)
+                    ck_gru_cell(gates + wide(t), hiddenGates! + wide(k), previous, next, act! + wide(k), nb, h)
                 case .rnnTanh, .rnnReLU:
-                    let g = gates + wide(t)
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: nb, n: width, k: h, a: previous, lda: h, b: w, ldb: h, beta: 1,
-                               c: g, ldc: width)
-                    if cell == .rnnTanh { ck_tanh(g, next, nb * h) } else { for i in 0..<(nb * h) { next[i] = Swift.max(g[i], 0) } }
+                    ck_gemm_packed(nb, width, h, previous, h, wp, preactivation, width, gates + wide(t), width)
+                    if cell == .rnnTanh { ck_tanh(preactivation, next, nb * h) }
+                    else { for i in 0..<(nb * h) { next[i] = Swift.max(preactivation[i], 0) } }
                 }
                 let output = result + narrow(t)
                 for r in 0..<nb {
@@ -55,7 +68,9 @@ extension CPUBackend {
             }
             (result + narrow(steps)).update(from: states + narrow(steps), count: nb * h)
             if let cells { (result + narrow(steps + 1)).update(from: cells + narrow(steps), count: nb * h) }
+            withExtendedLifetime(scratch) {}
         }
+        withExtendedLifetime(packedWeight) {}
     }
 
     public func recurrentScanBackward(_ cell: RecurrentCell, steps: Int, batch: Int, hidden h: Int, reverse: Bool,
@@ -68,6 +83,9 @@ extension CPUBackend {
         let act = b.activations?.floats, cellTanh = b.cellTanh?.floats, lengths = b.lengths?.int64s
         let g = d.result.floats, hiddenSide = d.hiddenSide.floats, inputSide = d.inputSide.floats
         let dh0 = d.initialHidden.floats, dc0 = d.initialCell?.floats
+        // Every step multiplies the gate gradients by W_hh: packed once.
+        let packedWeight = PackedMatrix(w, ld: h, transposed: false, k: width, n: h)
+        let wp = packedWeight.floats
         Parallel.forChunks(batch) { _, rows in
             let b0 = rows.lowerBound, nb = rows.count
             func wide(_ i: Int) -> Int { (i * batch + b0) * width }
@@ -109,8 +127,7 @@ extension CPUBackend {
                             if cell == .lstm { (dcPrevious + r * h).update(from: dc + r * h, count: h) }
                         }
                     }
-                    BLAS.sgemm(transposeA: false, transposeB: false, m: nb, n: h, k: width, a: dGates, lda: width, b: w, ldb: h,
-                               beta: cell == .gru ? 1 : 0, c: dhPrevious, ldc: h)
+                    ck_gemm_packed(nb, h, width, dGates, width, wp, dhPrevious, h, cell == .gru ? dhPrevious : nil, h)
                     if lengths != nil {
                         for r in 0..<nb where !active(r) { (dhPrevious + r * h).update(from: total + r * h, count: h) }
                     }
@@ -129,5 +146,6 @@ extension CPUBackend {
         if cell != .gru && !reverse && d.inputSide.raw != d.hiddenSide.raw {
             d.inputSide.raw.copyMemory(from: d.hiddenSide.raw, byteCount: steps * batch * width * MemoryLayout<Float>.size)
         }
+        withExtendedLifetime(packedWeight) {}
     }
 }

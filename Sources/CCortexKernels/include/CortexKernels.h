@@ -102,6 +102,21 @@ void ck_adam_update(float *p, const float *g, float *m, float *v, float *vmax, l
 void ck_sgd_update(float *p, const float *g, float *b, long n, float lr, float weight_decay, float momentum,
                    float dampening, int first, int nesterov);
 
+// ---- GEMM against a B packed once and used many times (a recurrent layer's hidden weight) ----
+
+/// Columns per panel of a packed B.
+#define CK_PACK_COLUMNS 32
+/// Floats a packed k x n B takes: n rounded up to whole panels, times k.
+long ck_packed_size(long k, long n);
+/// Packs op(B), k x n: B itself (transposed == 0, row-major k x n, leading dimension ldb) or the
+/// transpose of a row-major n x k B (transposed != 0). packed has ck_packed_size(k, n) floats.
+void ck_pack_b(const float *b, long ldb, int transposed, long k, long n, float *packed);
+/// C (m x n, leading dimension ldc) = A (m x k, lda) . op(B) from its packed form, plus D (m x n, leading
+/// dimension ldd; NULL adds nothing; ldd 0 adds the same row to every row). D may be C itself; A must not
+/// overlap C.
+void ck_gemm_packed(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
+                    const float *d, long ldd);
+
 // ---- Recurrent gates (one time step, rows of a batch) ----
 
 /// LSTM step from pre-activation gates (batch x 4*hidden, order i, f, g, o, all projections and biases

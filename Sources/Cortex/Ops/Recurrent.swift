@@ -52,9 +52,9 @@ public func recurrentScan(_ cell: RecurrentCell, inputProjection: Tensor, hidden
     backend.copy(initialHidden.detach().contiguousStorage().operand, into: row(states, 0))
     let cells = cell == .lstm ? Tensor(uninitialized: [steps + 1, batch, hidden], device: device) : nil
     if let cells, let initialCell { backend.copy(initialCell.detach().contiguousStorage().operand, into: row(cells, 0)) }
-    // LSTM and RNN: the gates start as a copy of the input projection, and each step's hidden GEMM adds onto
-    // them. GRU: the hidden projections (with b_hh) are kept apart, since r multiplies the n block.
-    let gates = cell == .gru ? inputProjection.detach().contiguousStorage() : inputProjection.detach().copied()
+    // The input projections are read, never written: LSTM and RNN add each step's hidden projection to them in
+    // the backend's scratch. GRU keeps the hidden projections (with b_hh) apart, since r multiplies the n block.
+    let gates = inputProjection.detach().contiguousStorage()
     let hiddenGates = cell == .gru ? Tensor(uninitialized: [steps, batch, width], device: device) : nil
     let activations = cell == .lstm || cell == .gru ? Tensor(uninitialized: [steps, batch, width], device: device) : nil
     let cellTanh = cell == .lstm ? Tensor(uninitialized: [steps, batch, hidden], device: device) : nil

@@ -1,0 +1,207 @@
+// A GEMM for products whose B is used many times in a row: the hidden-to-hidden weight of a recurrent
+// layer, multiplied once per time step by a few rows of state. A general BLAS packs B again on every
+// call (a quarter of an LSTM's training step went there); here B is packed once per scan into panels
+// of 32 columns, k-major, and each call runs only the register-blocked inner kernel over it.
+//
+// Packed layout: panel j holds columns 32j..32j+31 of op(B); its k rows follow each other, 32 floats
+// each (zero past the last column). The layout is the same for every instruction set: AVX-512 reads a
+// panel row as two 16-float vectors, AVX2 as four 8-float vectors taken as two 16-column halves.
+#include "CortexKernels.h"
+#include "ck_dispatch.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#define NR CK_PACK_COLUMNS
+
+long ck_packed_size(long k, long n) { return k <= 0 || n <= 0 ? 0 : (n + NR - 1) / NR * NR * k; }
+
+void ck_pack_b(const float *b, long ldb, int transposed, long k, long n, float *packed) {
+    for (long j0 = 0; j0 < n; j0 += NR) {
+        long width = n - j0 < NR ? n - j0 : NR;
+        float *panel = packed + j0 * k;
+        for (long p = 0; p < k; p++) {
+            float *row = panel + p * NR;
+            if (transposed) {
+                for (long j = 0; j < width; j++) row[j] = b[(j0 + j) * ldb + p];
+            } else {
+                for (long j = 0; j < width; j++) row[j] = b[p * ldb + j0 + j];
+            }
+            for (long j = width; j < NR; j++) row[j] = 0;
+        }
+    }
+}
+
+// The portable kernel: one row of C against one panel, the panel row held in a local array the compiler
+// vectorises for whatever the target has.
+static void gemm_packed_generic(long m, long n, long k, const float *a, long lda, const float *packed, float *c,
+                                long ldc, const float *d, long ldd) {
+    for (long j0 = 0; j0 < n; j0 += NR) {
+        long width = n - j0 < NR ? n - j0 : NR;
+        const float *panel = packed + j0 * k;
+        for (long i = 0; i < m; i++) {
+            float sum[NR] = {0};
+            const float *row = a + i * lda;
+            for (long p = 0; p < k; p++) {
+                float x = row[p];
+                for (long j = 0; j < NR; j++) sum[j] += x * panel[p * NR + j];
+            }
+            float *out = c + i * ldc + j0;
+            const float *add = d ? d + i * ldd + j0 : 0;
+            for (long j = 0; j < width; j++) out[j] = add ? add[j] + sum[j] : sum[j];
+        }
+    }
+}
+
+#if defined(__x86_64__) && !defined(CK_SINGLE_PATH)
+
+// AVX-512: up to 8 rows × 32 columns, 16 accumulators; per k two panel loads and one broadcast per row.
+// MR is a constant in each copy, so the accumulator arrays live in registers.
+#define CK_AVX512_ROWS 8
+#define DEFINE_AVX512_BLOCK(MR)                                                                              \
+    __attribute__((target("avx512f"))) static void avx512_block_##MR(                                      \
+        long k, const float *a, long lda, const float *panel, float *c, long ldc, const float *d, long ldd,   \
+        __mmask16 low, __mmask16 high) {                                                                   \
+        __m512 c0[MR], c1[MR];                                                                             \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                 \
+            c0[r] = _mm512_setzero_ps();                                                                   \
+            c1[r] = _mm512_setzero_ps();                                                                   \
+        }                                                                                                  \
+        for (long p = 0; p < k; p++) {                                                                     \
+            __m512 b0 = _mm512_loadu_ps(panel + p * NR), b1 = _mm512_loadu_ps(panel + p * NR + 16);         \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                             \
+                __m512 x = _mm512_set1_ps(a[r * lda + p]);                                                 \
+                c0[r] = _mm512_fmadd_ps(x, b0, c0[r]);                                                     \
+                c1[r] = _mm512_fmadd_ps(x, b1, c1[r]);                                                     \
+            }                                                                                              \
+        }                                                                                                  \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                 \
+            float *out = c + r * ldc;                                                                      \
+            if (d) {                                                                                       \
+                c0[r] = _mm512_add_ps(c0[r], _mm512_maskz_loadu_ps(low, d + r * ldd));                     \
+                c1[r] = _mm512_add_ps(c1[r], _mm512_maskz_loadu_ps(high, d + r * ldd + 16));               \
+            }                                                                                              \
+            _mm512_mask_storeu_ps(out, low, c0[r]);                                                        \
+            _mm512_mask_storeu_ps(out + 16, high, c1[r]);                                                  \
+        }                                                                                                  \
+    }
+DEFINE_AVX512_BLOCK(1)
+DEFINE_AVX512_BLOCK(2)
+DEFINE_AVX512_BLOCK(3)
+DEFINE_AVX512_BLOCK(4)
+DEFINE_AVX512_BLOCK(5)
+DEFINE_AVX512_BLOCK(6)
+DEFINE_AVX512_BLOCK(7)
+DEFINE_AVX512_BLOCK(8)
+
+typedef void (*avx512_block)(long, const float *, long, const float *, float *, long, const float *, long, __mmask16,
+                             __mmask16);
+static const avx512_block avx512_blocks[CK_AVX512_ROWS + 1] = {
+    0, avx512_block_1, avx512_block_2, avx512_block_3, avx512_block_4,
+    avx512_block_5, avx512_block_6, avx512_block_7, avx512_block_8};
+
+// Panel by panel, so one panel (k × 32 floats) stays in L1 or L2 while every row block of A passes over it.
+__attribute__((target("avx512f"))) static void gemm_packed_avx512(long m, long n, long k, const float *a, long lda,
+                                                                  const float *packed, float *c, long ldc,
+                                                                  const float *d, long ldd) {
+    for (long j0 = 0; j0 < n; j0 += NR) {
+        long width = n - j0 < NR ? n - j0 : NR;
+        __mmask16 low = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
+        __mmask16 high = width <= 16 ? 0 : width >= 32 ? 0xFFFF : (__mmask16)((1u << (width - 16)) - 1);
+        for (long i = 0; i < m; i += CK_AVX512_ROWS) {
+            long rows = m - i < CK_AVX512_ROWS ? m - i : CK_AVX512_ROWS;
+            avx512_blocks[rows](k, a + i * lda, lda, packed + j0 * k, c + i * ldc + j0, ldc, d ? d + i * ldd + j0 : 0, ldd,
+                                low, high);
+        }
+    }
+}
+
+// AVX2+FMA: up to 6 rows × 16 columns (half a panel), 12 accumulators of the 16 registers.
+#define CK_AVX2_ROWS 6
+#define DEFINE_AVX2_BLOCK(MR)                                                                                \
+    __attribute__((target("avx2,fma"))) static void avx2_block_##MR(                                       \
+        long k, const float *a, long lda, const float *half, float *c, long ldc, const float *d, long ldd,    \
+        long width) {                                                                                      \
+        __m256 c0[MR], c1[MR];                                                                             \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                 \
+            c0[r] = _mm256_setzero_ps();                                                                   \
+            c1[r] = _mm256_setzero_ps();                                                                   \
+        }                                                                                                  \
+        for (long p = 0; p < k; p++) {                                                                     \
+            __m256 b0 = _mm256_loadu_ps(half + p * NR), b1 = _mm256_loadu_ps(half + p * NR + 8);            \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                             \
+                __m256 x = _mm256_broadcast_ss(a + r * lda + p);                                           \
+                c0[r] = _mm256_fmadd_ps(x, b0, c0[r]);                                                     \
+                c1[r] = _mm256_fmadd_ps(x, b1, c1[r]);                                                     \
+            }                                                                                              \
+        }                                                                                                  \
+        for (int r = 0; r < MR; r++) {                                                                     \
+            float lane[16];                                                                                \
+            _mm256_storeu_ps(lane, c0[r]);                                                                 \
+            _mm256_storeu_ps(lane + 8, c1[r]);                                                             \
+            float *out = c + r * ldc;                                                                      \
+            const float *add = d ? d + r * ldd : 0;                                                        \
+            if (width == 16 && add) {                                                                      \
+                _mm256_storeu_ps(out, _mm256_add_ps(c0[r], _mm256_loadu_ps(add)));                         \
+                _mm256_storeu_ps(out + 8, _mm256_add_ps(c1[r], _mm256_loadu_ps(add + 8)));                 \
+            } else if (width == 16) {                                                                      \
+                _mm256_storeu_ps(out, c0[r]);                                                              \
+                _mm256_storeu_ps(out + 8, c1[r]);                                                          \
+            } else {                                                                                       \
+                for (long j = 0; j < width; j++) out[j] = add ? add[j] + lane[j] : lane[j];                \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+DEFINE_AVX2_BLOCK(1)
+DEFINE_AVX2_BLOCK(2)
+DEFINE_AVX2_BLOCK(3)
+DEFINE_AVX2_BLOCK(4)
+DEFINE_AVX2_BLOCK(5)
+DEFINE_AVX2_BLOCK(6)
+
+typedef void (*avx2_block)(long, const float *, long, const float *, float *, long, const float *, long, long);
+static const avx2_block avx2_blocks[CK_AVX2_ROWS + 1] = {
+    0, avx2_block_1, avx2_block_2, avx2_block_3, avx2_block_4, avx2_block_5, avx2_block_6};
+
+__attribute__((target("avx2,fma"))) static void gemm_packed_avx2(long m, long n, long k, const float *a, long lda,
+                                                                 const float *packed, float *c, long ldc,
+                                                                 const float *d, long ldd) {
+    for (long j0 = 0; j0 < n; j0 += 16) {
+        long width = n - j0 < 16 ? n - j0 : 16;
+        const float *half = packed + (j0 / NR) * NR * k + j0 % NR;
+        for (long i = 0; i < m; i += CK_AVX2_ROWS) {
+            long rows = m - i < CK_AVX2_ROWS ? m - i : CK_AVX2_ROWS;
+            avx2_blocks[rows](k, a + i * lda, lda, half, c + i * ldc + j0, ldc, d ? d + i * ldd + j0 : 0, ldd, width);
+        }
+    }
+}
+
+void ck_gemm_packed(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
+                    const float *d, long ldd) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        for (long i = 0; i < m; i++) for (long j = 0; j < n; j++) c[i * ldc + j] = d ? d[i * ldd + j] : 0;
+        return;
+    }
+    // Resolved once; concurrent first calls all store the same value.
+    static _Atomic int resolved = -1;
+    int level = atomic_load_explicit(&resolved, memory_order_relaxed);
+    if (level < 0) atomic_store_explicit(&resolved, level = ck_isa_level(), memory_order_relaxed);
+    if (level == 2) gemm_packed_avx512(m, n, k, a, lda, packed, c, ldc, d, ldd);
+    else if (level == 1) gemm_packed_avx2(m, n, k, a, lda, packed, c, ldc, d, ldd);
+    else gemm_packed_generic(m, n, k, a, lda, packed, c, ldc, d, ldd);
+}
+
+#else
+
+void ck_gemm_packed(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
+                    const float *d, long ldd) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        for (long i = 0; i < m; i++) for (long j = 0; j < n; j++) c[i * ldc + j] = d ? d[i * ldd + j] : 0;
+        return;
+    }
+    gemm_packed_generic(m, n, k, a, lda, packed, c, ldc, d, ldd);
+}
+
+#endif
