@@ -176,32 +176,49 @@ __attribute__((target("avx2,fma"))) static void gemm_packed_avx2(long m, long n,
     }
 }
 
-void ck_gemm_packed(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
-                    const float *d, long ldd) {
+#endif
+
+// D alone, for k == 0.
+static void gemm_packed_empty(long m, long n, float *c, long ldc, const float *d, long ldd) {
+    for (long i = 0; i < m; i++)
+        for (long j = 0; j < n; j++) c[i * ldc + j] = d ? d[i * ldd + j] : 0;
+}
+
+#if defined(__x86_64__) && !defined(CK_SINGLE_PATH)
+
+void ck_gemm_packed_isa(int level, long m, long n, long k, const float *a, long lda, const float *packed, float *c,
+                        long ldc, const float *d, long ldd) {
     if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-        for (long i = 0; i < m; i++) for (long j = 0; j < n; j++) c[i * ldc + j] = d ? d[i * ldd + j] : 0;
-        return;
-    }
-    // Resolved once; concurrent first calls all store the same value.
-    static _Atomic int resolved = -1;
-    int level = atomic_load_explicit(&resolved, memory_order_relaxed);
-    if (level < 0) atomic_store_explicit(&resolved, level = ck_isa_level(), memory_order_relaxed);
+    if (k <= 0) return gemm_packed_empty(m, n, c, ldc, d, ldd);
+    int supported = ck_isa_level();
+    if (level > supported) level = supported;
     if (level == 2) gemm_packed_avx512(m, n, k, a, lda, packed, c, ldc, d, ldd);
     else if (level == 1) gemm_packed_avx2(m, n, k, a, lda, packed, c, ldc, d, ldd);
     else gemm_packed_generic(m, n, k, a, lda, packed, c, ldc, d, ldd);
 }
 
+void ck_gemm_packed(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
+                    const float *d, long ldd) {
+    // Resolved once; concurrent first calls all store the same value.
+    static _Atomic int resolved = -1;
+    int level = atomic_load_explicit(&resolved, memory_order_relaxed);
+    if (level < 0) atomic_store_explicit(&resolved, level = ck_isa_level(), memory_order_relaxed);
+    ck_gemm_packed_isa(level, m, n, k, a, lda, packed, c, ldc, d, ldd);
+}
+
 #else
+
+void ck_gemm_packed_isa(int level, long m, long n, long k, const float *a, long lda, const float *packed, float *c,
+                        long ldc, const float *d, long ldd) {
+    (void)level;
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) return gemm_packed_empty(m, n, c, ldc, d, ldd);
+    gemm_packed_generic(m, n, k, a, lda, packed, c, ldc, d, ldd);
+}
 
 void ck_gemm_packed(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
                     const float *d, long ldd) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-        for (long i = 0; i < m; i++) for (long j = 0; j < n; j++) c[i * ldc + j] = d ? d[i * ldd + j] : 0;
-        return;
-    }
-    gemm_packed_generic(m, n, k, a, lda, packed, c, ldc, d, ldd);
+    ck_gemm_packed_isa(0, m, n, k, a, lda, packed, c, ldc, d, ldd);
 }
 
 #endif

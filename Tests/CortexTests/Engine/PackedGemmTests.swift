@@ -1,0 +1,60 @@
+// The packed GEMM of the recurrent scans against a plain triple loop, on every instruction-set path this
+// machine has (AVX-512, AVX2, portable), over shapes that leave partial register blocks and panels.
+import CCortexKernels
+import Testing
+
+@Suite("Packed GEMM")
+struct PackedGemmTests {
+    /// A deterministic pseudo-random float in [-1, 1).
+    static func value(_ i: Int, _ salt: Int) -> Float {
+        let x = UInt64(truncatingIfNeeded: (i &+ 1) &* 2_654_435_761 &+ salt &* 40_503) % 10_007
+        return Float(x) / 5003.5 - 1
+    }
+
+    @Test(arguments: [(1, 1, 1), (3, 5, 7), (8, 32, 16), (9, 33, 17), (16, 1024, 256), (16, 256, 1024), (7, 47, 3), (13, 64, 0)])
+    func matchesATripleLoopOnEveryPath(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let lda = k + 3, ldc = n + 5, ldd = n + 2
+        let a = (0..<(m * lda)).map { Self.value($0, 1) }
+        for transposed in [false, true] {
+            // op(B) is k × n: stored as k × n, or as n × k and transposed.
+            let ldb = transposed ? k + 1 : n + 1
+            let b = (0..<((transposed ? n : k) * ldb)).map { Self.value($0, 2) }
+            func bAt(_ p: Int, _ j: Int) -> Float { transposed ? b[j * ldb + p] : b[p * ldb + j] }
+            var packed = [Float](repeating: .nan, count: max(1, ck_packed_size(k, n)))
+            ck_pack_b(b, ldb, transposed ? 1 : 0, k, n, &packed)
+            let d = (0..<(m * ldd)).map { Self.value($0, 3) }
+            for level in [2, 1, 0] {
+                for addend in ["none", "rows", "one row", "C itself"] {
+                    let start = (0..<(m * ldc)).map { Self.value($0, 4) }
+                    var c = start
+                    switch addend {
+                    case "rows": ck_gemm_packed_isa(Int32(level), m, n, k, a, lda, packed, &c, ldc, d, ldd)
+                    case "one row": ck_gemm_packed_isa(Int32(level), m, n, k, a, lda, packed, &c, ldc, d, 0)
+                    case "C itself": c.withUnsafeMutableBufferPointer {
+                        ck_gemm_packed_isa(Int32(level), m, n, k, a, lda, packed, $0.baseAddress, ldc, $0.baseAddress, ldc)
+                    }
+                    default: ck_gemm_packed_isa(Int32(level), m, n, k, a, lda, packed, &c, ldc, nil, 0)
+                    }
+                    var worst: Float = 0
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var sum: Double = 0
+                            for p in 0..<k { sum += Double(a[i * lda + p]) * Double(bAt(p, j)) }
+                            switch addend {
+                            case "rows": sum += Double(d[i * ldd + j])
+                            case "one row": sum += Double(d[j])
+                            case "C itself": sum += Double(start[i * ldc + j])
+                            default: break
+                            }
+                            worst = max(worst, abs(c[i * ldc + j] - Float(sum)))
+                        }
+                        // Columns past n in each row of C are left alone.
+                        for j in n..<ldc { #expect(c[i * ldc + j] == start[i * ldc + j]) }
+                    }
+                    #expect(worst <= 1e-5 * Float(max(k, 1)), "m \(m) n \(n) k \(k) transposed \(transposed) level \(level) addend \(addend): \(worst)")
+                }
+            }
+        }
+    }
+}
