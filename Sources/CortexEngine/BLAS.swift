@@ -21,12 +21,12 @@ public enum BLAS {
             return
         }
         // OpenBLAS always runs on one thread: a large product is split here into row (or column) blocks run by
-        // the engine's GEMM pool. OpenBLAS's own pool would otherwise spin in sched_yield for a long while
+        // the engine's worker pool. OpenBLAS's own pool would otherwise spin in sched_yield for a long while
         // after each call, against the engine's other workers, for the cores both want.
         let chunks = m * n * k < smallGemmWork || isSingleThreaded ? 1 : min(Threads.count, max(m, n) / 16)
         let split = SplitGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, beta: beta,
                               a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, byRows: m >= n, chunks: chunks)
-        if chunks <= 1 || !GemmPool.shared.run(split) {
+        if chunks <= 1 || !WorkerPool.shared.run(chunks: chunks, { split.run($0) }) {
             cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         }

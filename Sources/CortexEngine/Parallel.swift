@@ -23,13 +23,16 @@ public enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
+        run(chunks) { chunk in body((count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
+    }
+
+    /// Runs `body(0)` … `body(chunks − 1)` in parallel: on the engine's worker pool, or through Dispatch when
+    /// the pool is taken (a loop inside another's chunk, another thread's job) or `Threads.count` exceeds the cores.
+    @usableFromInline static func run(_ chunks: Int, _ body: (Int) -> Void) {
+        if WorkerPool.shared.run(chunks: chunks, body) { return }
         withoutActuallyEscaping(body) { body in
             let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = count * chunk / chunks
-                let end = count * (chunk + 1) / chunks
-                box.value(start..<end)
-            }
+            DispatchQueue.concurrentPerform(iterations: chunks) { box.value($0) }
         }
     }
 }
@@ -45,12 +48,7 @@ extension Parallel {
             return
         }
         BLAS.singleThreaded {
-            withoutActuallyEscaping(body) { body in
-                let box = UncheckedBox(body)
-                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                    box.value(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
-                }
-            }
+            run(chunks) { chunk in body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
         }
     }
 
