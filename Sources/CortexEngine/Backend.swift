@@ -134,8 +134,12 @@ public protocol Backend: AnyObject, Sendable {
     /// c = a·b (+ beta·c) on row-major matrices with leading dimensions and transpose flags.
     func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, _ a: Operand, lda: Int, _ b: Operand, ldb: Int,
               beta: Float, into c: Operand, ldc: Int)
-    /// `count` independent contiguous products (m×k)·(k×n).
-    func batchedGemm(count: Int, m: Int, n: Int, k: Int, _ a: Operand, _ b: Operand, into c: Operand)
+    /// c[i] = alpha · op(a[i]) · op(b[i]) for every index i of c's batch axes, c being contiguous (batch…, m, n).
+    /// `a` and `b` are (batch…, rows, cols) views with any batch strides (0 broadcasts one matrix to many); each
+    /// matrix is row-major with leading dimension lda/ldb, read transposed when asked: attention's per-head
+    /// slices of a projection and transposed keys go in as they are, without copies.
+    func batchedGemm(m: Int, n: Int, k: Int, alpha: Float, _ a: Operand, transposeA: Bool, lda: Int, _ b: Operand, transposeB: Bool,
+                     ldb: Int, into c: Operand)
 
     // MARK: Convolution (NCHW, OIHW)
     func conv2d(_ geometry: ConvGeometry, input: Operand, weight: Operand, into out: Operand)

@@ -180,15 +180,18 @@ public class CPUBackend: Backend, @unchecked Sendable {
                    beta: beta, c: c.floats, ldc: ldc)
     }
 
-    public func batchedGemm(count: Int, m: Int, n: Int, k: Int, _ a: Operand, _ b: Operand, into c: Operand) {
+    public func batchedGemm(m: Int, n: Int, k: Int, alpha: Float, _ a: Operand, transposeA: Bool, lda: Int, _ b: Operand,
+                            transposeB: Bool, ldb: Int, into c: Operand) {
         check(a, "matmul"); check(b, "matmul"); check(c, "matmul")
+        let batch = Array(c.layout.shape.dropLast(2)), count = batch.reduce(1, *)
+        let offsetsA = matrixOffsets(a.layout, batch), offsetsB = matrixOffsets(b.layout, batch)
         let pa = a.floats, pb = b.floats, pc = c.floats
         func product(_ i: Int) {
-            BLAS.sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k, a: pa + i * m * k, lda: max(k, 1),
-                       b: pb + i * k * n, ldb: max(n, 1), c: pc + i * m * n, ldc: max(n, 1))
+            BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: pa + offsetsA[i], lda: lda,
+                       b: pb + offsetsB[i], ldb: ldb, c: pc + i * m * n, ldc: max(n, 1))
         }
         // Small products (attention's per-head score and context matrices) run side by side on the cores, each
-        // on one BLAS thread; large ones use BLAS's own threads one after another.
+        // on one thread; large ones are split over the threads one after another.
         if count > 1 && m * n * k < BLAS.smallGemmWork {
             Parallel.forRange(count, grain: max(1, (1 << 16) / max(m * n * k, 1))) { range in
                 BLAS.singleThreaded { for i in range { product(i) } }
@@ -196,6 +199,18 @@ public class CPUBackend: Backend, @unchecked Sendable {
         } else {
             for i in 0..<count { product(i) }
         }
+    }
+
+    /// The element offset of each matrix of a (batch…, rows, cols) view, batch index in row-major order.
+    private func matrixOffsets(_ layout: Layout, _ batch: [Int]) -> [Int] {
+        let strides = Array(layout.strides.dropLast(2))
+        var offsets = [0]
+        offsets.reserveCapacity(batch.reduce(1, *))
+        // Row-major order: the last batch axis varies fastest, so extend from the first axis inward.
+        for (size, stride) in zip(batch, strides) {
+            offsets = offsets.flatMap { base in (0..<size).map { base + $0 * stride } }
+        }
+        return offsets
     }
 }
 

@@ -19,7 +19,10 @@ public func attentionWeights(query: Tensor, key: Tensor, mask: Tensor? = nil, is
     let l = query.size(-2), s = key.size(-2), e = query.size(-1)
     require(key.size(-1) == e, "\(op): query shape \(query.shape) and key shape \(key.shape) differ in embedding size")
     require(!(isCausal && mask != nil), "\(op): pass either a mask or isCausal, not both")
-    let scores = query.matmul(key.transposed(-2, -1)) * (scale ?? 1 / Float(e).squareRoot())
+    let factor = scale ?? 1 / Float(e).squareRoot()
+    // The scale rides on the GEMM (its alpha) rather than a pass of its own over the scores.
+    let scores = query.rank >= 3 && key.rank >= 3 ? Tensor.batchedMatmul(query, key.transposed(-2, -1), alpha: factor)
+                                                  : query.matmul(key.transposed(-2, -1)) * factor
     let additive: Tensor?
     if isCausal {
         additive = causalMask(rows: l, cols: s, device: query.device)

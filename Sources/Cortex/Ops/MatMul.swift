@@ -52,19 +52,31 @@ extension Tensor {
         }
     }
 
-    private static func batchedMatmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+    /// alpha · A·B over broadcast batch axes, the matrices read in place: a transposed view (keys in attention) or
+    /// a per-head slice of a wider projection reaches BLAS as a transpose flag and a leading dimension, and a
+    /// broadcast batch axis as a zero stride, with no copy.
+    static func batchedMatmul(_ a: Tensor, _ b: Tensor, alpha: Float = 1) -> Tensor {
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
         let batch = broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), op: "matmul")
-        let count = batch.reduce(1, *)
-        let x = a.expanded(to: batch + [m, k]).detach().contiguousStorage().reshaped([count, m, k])
-        let y = b.expanded(to: batch + [k, n]).detach().contiguousStorage().reshaped([count, k, n])
-        let out = a.makeOutput([count, m, n])
-        a.backend.batchedGemm(count: count, m: m, n: n, k: k, x.operand, y.operand, into: out.operand)
-        return out.reshaped(batch + [m, n]).detach().recordingGrad("matmul", inputs: [a, b]) { g in
-            let ga = a.requiresGrad ? g.matmul(b.detach().transposed(-1, -2)).sumToShape(a.shape) : nil
-            let gb = b.requiresGrad ? a.detach().transposed(-1, -2).matmul(g).sumToShape(b.shape) : nil
+        let (x, transA, lda) = a.detach().batchedBlasOperand(), (y, transB, ldb) = b.detach().batchedBlasOperand()
+        let out = a.makeOutput(batch + [m, n])
+        a.backend.batchedGemm(m: m, n: n, k: k, alpha: alpha, x.expanded(to: batch + Array(x.shape.suffix(2))).operand, transposeA: transA,
+                              lda: lda, y.expanded(to: batch + Array(y.shape.suffix(2))).operand, transposeB: transB, ldb: ldb,
+                              into: out.operand)
+        return out.recordingGrad("matmul", attributes: alpha == 1 ? [:] : ["alpha": .float(alpha)], inputs: [a, b]) { g in
+            let ga = a.requiresGrad ? batchedMatmul(g, b.detach().transposed(-1, -2), alpha: alpha).sumToShape(a.shape) : nil
+            let gb = b.requiresGrad ? batchedMatmul(a.detach().transposed(-1, -2), g, alpha: alpha).sumToShape(b.shape) : nil
             return [ga, gb]
         }
+    }
+
+    /// A (batch…, rows, cols) operand as the batched GEMM reads it: each matrix stored row-major or transposed,
+    /// with its leading dimension; a contiguous copy when it is neither.
+    private func batchedBlasOperand() -> (tensor: Tensor, transposed: Bool, ld: Int) {
+        let rows = shape[rank - 2], cols = shape[rank - 1], rowStride = strides[rank - 2], colStride = strides[rank - 1]
+        if colStride == 1 && (rowStride >= max(cols, 1) || rows == 1) { return (self, false, rows == 1 ? max(cols, 1) : rowStride) }
+        if rowStride == 1 && (colStride >= max(rows, 1) || cols == 1) { return (self, true, cols == 1 ? max(rows, 1) : colStride) }
+        return (contiguousStorage(), false, max(cols, 1))
     }
 }
 

@@ -105,6 +105,11 @@ let gradCases: [GradCase] = [
     GradCase("matmul 2-D", { g in let k = size(g, 2, 5); return [randn(g, [3, k]), randn(g, [k, 4])] }, { $0[0].matmul($0[1]) }),
     GradCase("matmul transposed", { g in [randn(g, [4, 3]), randn(g, [5, 4])] }, { $0[0].T.matmul($0[1].T) }),
     GradCase("matmul batched broadcast", { g in [randn(g, [2, 1, 3, 4]), randn(g, [3, 4, 2])] }, { $0[0].matmul($0[1]) }),
+    // Per-head slices of one projection against transposed keys: strided matrices read in place by the batched GEMM.
+    GradCase("matmul of head slices", { g in [randn(g, [2, 5, 12])] }, { t in
+        func head(_ part: Int) -> Tensor { t[0].sliced(2, start: part * 6, end: part * 6 + 6).reshaped([2, 5, 2, 3]).permuted([0, 2, 1, 3]) }
+        return head(0).matmul(head(1).transposed(-2, -1))
+    }),
     GradCase("matmul 3-D by 2-D", { g in [randn(g, [2, 3, 4]), randn(g, [4, 2])] }, { $0[0].matmul($0[1]) }),
     GradCase("matmul vector", { g in [randn(g, [3, 4]), randn(g, [4])] }, { $0[0].matmul($0[1]) }),
     GradCase("dot", { g in [randn(g, [5]), randn(g, [5])] }, { $0[0].matmul($0[1]) }),
