@@ -62,19 +62,19 @@ public final class CharLSTM: Module, LanguageModel {
         super.init()
     }
 
-    public func callAsFunction(_ ids: Tensor) -> Tensor { head(lstm(embedding(ids))) }
+    public func callAsFunction(_ ids: Tensor) -> Tensor { head(lstm(tokens: ids, embedding: embedding)) }
 
     public func generate(prompt: [Int], maxTokens: Int, sampler: TokenSampler, onToken: (Int) -> Void) -> [Int] {
         precondition(!prompt.isEmpty, "generate: the prompt needs at least one token")
         return noGrad {
             // The LSTM's state is its cache: the prompt runs once, then one token per step.
-            var (output, state) = lstm(embedding(Tensor(prompt, shape: [1, prompt.count])), state: nil)
+            var (output, state) = lstm(tokens: Tensor(prompt, shape: [1, prompt.count]), embedding: embedding, state: nil)
             var produced: [Int] = []
             for _ in 0..<maxTokens {
                 let next = sampler.sample(head(output.selected(1, output.shape[1] - 1)).reshaped([-1]))
                 produced.append(next)
                 onToken(next)
-                (output, state) = lstm(embedding(Tensor([next], shape: [1, 1])), state: state)
+                (output, state) = lstm(tokens: Tensor([next], shape: [1, 1]), embedding: embedding, state: state)
             }
             return produced
         }

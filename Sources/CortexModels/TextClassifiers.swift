@@ -57,7 +57,7 @@ public final class TextLSTMClassifier: Module, Layer {
 
     public func callAsFunction(_ ids: Tensor) -> Tensor {
         let lengths = ids.ne(0).to(.float32).sum(dim: 1)
-        let (outputs, _) = lstm(embedding(ids), state: nil, lengths: lengths.to(.int64))
+        let (outputs, _) = lstm(tokens: ids, embedding: embedding, state: nil, lengths: lengths.to(.int64))
         // Outputs past a sequence's length are zero, so the sum over time is the sum over its real steps.
         return classifier(outputs.sum(dim: 1) / lengths.clamped(min: 1).unsqueezed(1))
     }

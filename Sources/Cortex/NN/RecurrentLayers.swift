@@ -58,14 +58,53 @@ public class RecurrentLayer: Module {
     /// The output of every step, from zero initial states.
     public func callAsFunction(_ input: Tensor) -> Tensor { run(input, hidden: nil, cell: nil, lengths: nil).0 }
 
-    /// Runs every layer and direction. `input` is (T, B, input) — (B, T, input) when batch-first — or
-    /// unbatched (T, input); `hidden`/`cell` are (layers·directions, B, hidden) (unbatched: without B).
+    /// The output of every step for the embedded `tokens`, `self(embedding(tokens))`: (T, B) ids — (B, T) when
+    /// batch-first — or unbatched (T). The same values and gradients, computed faster when the batch holds more
+    /// tokens than the table has rows: a token's input projection is a row of the table's projection, so the
+    /// first layer projects the table once (vocabulary × gates·H) and looks its rows up, instead of projecting
+    /// every token; backward, the token gradients are summed per row before the two small GEMMs.
+    public func callAsFunction(tokens: Tensor, embedding: Embedding) -> Tensor {
+        run(.tokens(tokens, embedding), hidden: nil, cell: nil, lengths: nil).0
+    }
+
+    /// What the first layer reads: vectors, or token ids and the embedding they index.
+    enum Input {
+        case vectors(Tensor)
+        case tokens(Tensor, Embedding)
+    }
+
     func run(_ input: Tensor, hidden: Tensor?, cell initialCell: Tensor?, lengths: Tensor?) -> (Tensor, Tensor, Tensor?) {
+        run(.vectors(input), hidden: hidden, cell: initialCell, lengths: lengths)
+    }
+
+    /// Runs every layer and direction. Vector input is (T, B, input) — (B, T, input) when batch-first — or
+    /// unbatched (T, input); token input the same without the last axis. `hidden`/`cell` are
+    /// (layers·directions, B, hidden) (unbatched: without B).
+    func run(_ input: Input, hidden: Tensor?, cell initialCell: Tensor?, lengths: Tensor?) -> (Tensor, Tensor, Tensor?) {
         let name = String(describing: type(of: self))
-        require(input.rank == 2 || input.rank == 3, "\(name): input must be (T, B, \(inputSize)), (B, T, \(inputSize)) when batch-first, or unbatched (T, \(inputSize)); got \(input.shape)")
-        require(input.shape.last == inputSize, "\(name): input shape \(input.shape) does not end in the input size \(inputSize)")
-        let batched = input.rank == 3
-        var x = batched ? (batchFirst ? input.transposed(0, 1) : input) : input.unsqueezed(1)
+        // Token input: ids (T, B) in time order, and the table to fold into the first projection; nil when the
+        // batch has no more tokens than the table has rows (folding would not save work), or the embedding has
+        // a padding row (whose table gradient PyTorch zeroes, while the projection's gradient must still count it).
+        var x: Tensor, lookup: (ids: Tensor, table: Tensor)? = nil
+        let batched: Bool
+        switch input {
+        case .vectors(let vectors):
+            require(vectors.rank == 2 || vectors.rank == 3, "\(name): input must be (T, B, \(inputSize)), (B, T, \(inputSize)) when batch-first, or unbatched (T, \(inputSize)); got \(vectors.shape)")
+            require(vectors.shape.last == inputSize, "\(name): input shape \(vectors.shape) does not end in the input size \(inputSize)")
+            batched = vectors.rank == 3
+            x = batched ? (batchFirst ? vectors.transposed(0, 1) : vectors) : vectors.unsqueezed(1)
+        case .tokens(let ids, let embedding):
+            require(ids.dtype.isInteger && (ids.rank == 1 || ids.rank == 2), "\(name): token ids must be integers of shape (T, B), (B, T) when batch-first, or unbatched (T); got \(ids.dtype) \(ids.shape)")
+            require(embedding.weight.shape[1] == inputSize, "\(name): the embedding's dimension \(embedding.weight.shape[1]) is not the input size \(inputSize)")
+            batched = ids.rank == 2
+            let timeMajor = batched ? (batchFirst ? ids.transposed(0, 1).contiguous() : ids) : ids.unsqueezed(1)
+            if embedding.paddingIndex == nil && timeMajor.count > embedding.weight.shape[0] {
+                lookup = (timeMajor, embedding.weight)
+                x = timeMajor
+            } else {
+                x = embedding(timeMajor)
+            }
+        }
         let batch = x.shape[1]
         let stateShape = [numLayers * directions, batch, hiddenSize]
         func prepare(_ state: Tensor?, _ what: String) -> Tensor? {
@@ -79,7 +118,7 @@ public class RecurrentLayer: Module {
             require(batched, "\(name): lengths are for batched input")
             require(lengths.dtype.isInteger && lengths.shape == [batch], "\(name): lengths must be \(batch) integers, got \(lengths.dtype) \(lengths.shape)")
         }
-        let zeros = Tensor.zeros([batch, hiddenSize], device: input.device)
+        let zeros = Tensor.zeros([batch, hiddenSize], device: x.device)
         var lastHidden: [Tensor] = [], lastCell: [Tensor] = []
         var p = 0
         for layer in 0..<numLayers {
@@ -90,7 +129,9 @@ public class RecurrentLayer: Module {
                 p += hasBias ? 4 : 2
                 // One GEMM projects every step's input; LSTM and RNN fold the hidden bias into it.
                 let foldedBias = cell.foldsHiddenBias ? biasIH.map { $0 + biasHH! } : biasIH
-                let projection = linear(x, weight: weightIH, bias: foldedBias)
+                let projection = layer == 0 && lookup != nil
+                    ? Cortex.embedding(lookup!.ids, weight: linear(lookup!.table, weight: weightIH, bias: foldedBias))
+                    : linear(x, weight: weightIH, bias: foldedBias)
                 let index = layer * directions + direction
                 let scan = recurrentScan(cell, inputProjection: projection, hiddenWeight: weightHH,
                                          hiddenBias: cell.foldsHiddenBias ? nil : biasHH,
@@ -134,6 +175,12 @@ public final class LSTM: RecurrentLayer, Layer {
 
     public func callAsFunction(_ input: Tensor, state: LSTMState?, lengths: Tensor? = nil) -> (output: Tensor, state: LSTMState) {
         let (output, h, c) = run(input, hidden: state?.hidden, cell: state?.cell, lengths: lengths)
+        return (output, LSTMState(hidden: h, cell: c!))
+    }
+
+    /// As `callAsFunction(_:state:lengths:)` for the embedded `tokens` (see `callAsFunction(tokens:embedding:)`).
+    public func callAsFunction(tokens: Tensor, embedding: Embedding, state: LSTMState?, lengths: Tensor? = nil) -> (output: Tensor, state: LSTMState) {
+        let (output, h, c) = run(.tokens(tokens, embedding), hidden: state?.hidden, cell: state?.cell, lengths: lengths)
         return (output, LSTMState(hidden: h, cell: c!))
     }
 }
