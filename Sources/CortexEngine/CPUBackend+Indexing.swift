@@ -13,20 +13,33 @@ extension CPUBackend {
         require(x.dtype == out.dtype, "\(op): output dtype \(out.dtype) differs from input dtype \(x.dtype)")
         // Rows are copied as bytes, so every dtype is selected exactly (int64 labels above 2^24 included).
         let size = x.dtype.byteSize, src = x.raw, dst = out.raw, idx = index.int64s, k = index.count, row = inner * size
-        for j in 0..<k {
-            let i = checkedIndex(idx[j], n, op, "the indexed dimension")
-            for o in 0..<outer { (dst + (o * k + j) * row).copyMemory(from: src + (o * n + i) * row, byteCount: row) }
+        for j in 0..<k { _ = checkedIndex(idx[j], n, op, "the indexed dimension") }
+        // Every selected row is written once: rows split over the threads (an embedding lookup of a whole batch).
+        Parallel.forRange(k, grain: max(1, Parallel.elementwiseGrain * 4 / max(outer * row, 1))) { rows in
+            for j in rows {
+                let i = Int(idx[j])
+                for o in 0..<outer { (dst + (o * k + j) * row).copyMemory(from: src + (o * n + i) * row, byteCount: row) }
+            }
         }
     }
 
     public func indexAdd(_ source: Operand, outer: Int, n: Int, inner: Int, index: Operand, into out: Operand, op: String) {
         check(source, op); check(index, op); check(out, op)
         let s = source.floats, d = out.floats, idx = index.int64s, k = index.count
-        for j in 0..<k {
-            let i = checkedIndex(idx[j], n, op, "the indexed dimension")
-            for o in 0..<outer {
-                let to = d + (o * n + i) * inner, from = s + (o * k + j) * inner
-                for e in 0..<inner { to[e] += from[e] }
+        for j in 0..<k { _ = checkedIndex(idx[j], n, op, "the indexed dimension") }
+        // Several source rows may add into one destination row, so threads split the columns, not the rows: each
+        // owns its own slice of every row (an embedding's gradient summed over a whole batch).
+        let columnChunks = outer * k * inner < 2 * Parallel.elementwiseGrain ? 1 : min(Parallel.threadCount, inner / 64)
+        Parallel.forRange(max(columnChunks, 1), grain: 1) { chunks in
+            for chunk in chunks {
+                let lower = inner * chunk / max(columnChunks, 1), upper = inner * (chunk + 1) / max(columnChunks, 1)
+                for j in 0..<k {
+                    let i = Int(idx[j])
+                    for o in 0..<outer {
+                        let to = d + (o * n + i) * inner, from = s + (o * k + j) * inner
+                        for e in lower..<upper { to[e] += from[e] }
+                    }
+                }
             }
         }
     }
