@@ -34,8 +34,10 @@ void ck_pack_b(const float *b, long ldb, int transposed, long k, long n, float *
 
 // The portable kernel: one row of C against one panel, the panel row held in a local array the compiler
 // vectorises for whatever the target has.
+// D is passed on as one pointer per row of C (to that row's first column), or NULL: a gathered table row per
+// token is as easy as a strided matrix.
 static void gemm_packed_generic(long m, long n, long k, const float *a, long lda, const float *packed, float *c,
-                                long ldc, const float *d, long ldd) {
+                                long ldc, const float *const *d) {
     for (long j0 = 0; j0 < n; j0 += NR) {
         long width = n - j0 < NR ? n - j0 : NR;
         const float *panel = packed + j0 * k;
@@ -47,7 +49,7 @@ static void gemm_packed_generic(long m, long n, long k, const float *a, long lda
                 for (long j = 0; j < NR; j++) sum[j] += x * panel[p * NR + j];
             }
             float *out = c + i * ldc + j0;
-            const float *add = d ? d + i * ldd + j0 : 0;
+            const float *add = d ? d[i] + j0 : 0;
             for (long j = 0; j < width; j++) out[j] = add ? add[j] + sum[j] : sum[j];
         }
     }
@@ -60,8 +62,8 @@ static void gemm_packed_generic(long m, long n, long k, const float *a, long lda
 #define CK_AVX512_ROWS 8
 #define DEFINE_AVX512_BLOCK(MR)                                                                              \
     __attribute__((target("avx512f"))) static void avx512_block_##MR(                                      \
-        long k, const float *a, long lda, const float *panel, float *c, long ldc, const float *d, long ldd,   \
-        __mmask16 low, __mmask16 high) {                                                                   \
+        long k, const float *a, long lda, const float *panel, float *c, long ldc, const float *const *d,      \
+        long j0, __mmask16 low, __mmask16 high) {                                                                   \
         __m512 c0[MR], c1[MR];                                                                             \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                 \
             c0[r] = _mm512_setzero_ps();                                                                   \
@@ -78,8 +80,8 @@ static void gemm_packed_generic(long m, long n, long k, const float *a, long lda
         _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                 \
             float *out = c + r * ldc;                                                                      \
             if (d) {                                                                                       \
-                c0[r] = _mm512_add_ps(c0[r], _mm512_maskz_loadu_ps(low, d + r * ldd));                     \
-                c1[r] = _mm512_add_ps(c1[r], _mm512_maskz_loadu_ps(high, d + r * ldd + 16));               \
+                c0[r] = _mm512_add_ps(c0[r], _mm512_maskz_loadu_ps(low, d[r] + j0));                       \
+                c1[r] = _mm512_add_ps(c1[r], _mm512_maskz_loadu_ps(high, d[r] + j0 + 16));                 \
             }                                                                                              \
             _mm512_mask_storeu_ps(out, low, c0[r]);                                                        \
             _mm512_mask_storeu_ps(out + 16, high, c1[r]);                                                  \
@@ -94,8 +96,8 @@ DEFINE_AVX512_BLOCK(6)
 DEFINE_AVX512_BLOCK(7)
 DEFINE_AVX512_BLOCK(8)
 
-typedef void (*avx512_block)(long, const float *, long, const float *, float *, long, const float *, long, __mmask16,
-                             __mmask16);
+typedef void (*avx512_block)(long, const float *, long, const float *, float *, long, const float *const *, long,
+                             __mmask16, __mmask16);
 static const avx512_block avx512_blocks[CK_AVX512_ROWS + 1] = {
     0, avx512_block_1, avx512_block_2, avx512_block_3, avx512_block_4,
     avx512_block_5, avx512_block_6, avx512_block_7, avx512_block_8};
@@ -103,15 +105,14 @@ static const avx512_block avx512_blocks[CK_AVX512_ROWS + 1] = {
 // Panel by panel, so one panel (k × 32 floats) stays in L1 or L2 while every row block of A passes over it.
 __attribute__((target("avx512f"))) static void gemm_packed_avx512(long m, long n, long k, const float *a, long lda,
                                                                   const float *packed, float *c, long ldc,
-                                                                  const float *d, long ldd) {
+                                                                  const float *const *d) {
     for (long j0 = 0; j0 < n; j0 += NR) {
         long width = n - j0 < NR ? n - j0 : NR;
         __mmask16 low = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
         __mmask16 high = width <= 16 ? 0 : width >= 32 ? 0xFFFF : (__mmask16)((1u << (width - 16)) - 1);
         for (long i = 0; i < m; i += CK_AVX512_ROWS) {
             long rows = m - i < CK_AVX512_ROWS ? m - i : CK_AVX512_ROWS;
-            avx512_blocks[rows](k, a + i * lda, lda, packed + j0 * k, c + i * ldc + j0, ldc, d ? d + i * ldd + j0 : 0, ldd,
-                                low, high);
+            avx512_blocks[rows](k, a + i * lda, lda, packed + j0 * k, c + i * ldc + j0, ldc, d ? d + i : 0, j0, low, high);
         }
     }
 }
@@ -120,8 +121,8 @@ __attribute__((target("avx512f"))) static void gemm_packed_avx512(long m, long n
 #define CK_AVX2_ROWS 6
 #define DEFINE_AVX2_BLOCK(MR)                                                                                \
     __attribute__((target("avx2,fma"))) static void avx2_block_##MR(                                       \
-        long k, const float *a, long lda, const float *half, float *c, long ldc, const float *d, long ldd,    \
-        long width) {                                                                                      \
+        long k, const float *a, long lda, const float *half, float *c, long ldc, const float *const *d,       \
+        long j0, long width) {                                                                             \
         __m256 c0[MR], c1[MR];                                                                             \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                 \
             c0[r] = _mm256_setzero_ps();                                                                   \
@@ -140,7 +141,7 @@ __attribute__((target("avx512f"))) static void gemm_packed_avx512(long m, long n
             _mm256_storeu_ps(lane, c0[r]);                                                                 \
             _mm256_storeu_ps(lane + 8, c1[r]);                                                             \
             float *out = c + r * ldc;                                                                      \
-            const float *add = d ? d + r * ldd : 0;                                                        \
+            const float *add = d ? d[r] + j0 : 0;                                                          \
             if (width == 16 && add) {                                                                      \
                 _mm256_storeu_ps(out, _mm256_add_ps(c0[r], _mm256_loadu_ps(add)));                         \
                 _mm256_storeu_ps(out + 8, _mm256_add_ps(c1[r], _mm256_loadu_ps(add + 8)));                 \
@@ -159,66 +160,76 @@ DEFINE_AVX2_BLOCK(4)
 DEFINE_AVX2_BLOCK(5)
 DEFINE_AVX2_BLOCK(6)
 
-typedef void (*avx2_block)(long, const float *, long, const float *, float *, long, const float *, long, long);
+typedef void (*avx2_block)(long, const float *, long, const float *, float *, long, const float *const *, long, long);
 static const avx2_block avx2_blocks[CK_AVX2_ROWS + 1] = {
     0, avx2_block_1, avx2_block_2, avx2_block_3, avx2_block_4, avx2_block_5, avx2_block_6};
 
 __attribute__((target("avx2,fma"))) static void gemm_packed_avx2(long m, long n, long k, const float *a, long lda,
                                                                  const float *packed, float *c, long ldc,
-                                                                 const float *d, long ldd) {
+                                                                 const float *const *d) {
     for (long j0 = 0; j0 < n; j0 += 16) {
         long width = n - j0 < 16 ? n - j0 : 16;
         const float *half = packed + (j0 / NR) * NR * k + j0 % NR;
         for (long i = 0; i < m; i += CK_AVX2_ROWS) {
             long rows = m - i < CK_AVX2_ROWS ? m - i : CK_AVX2_ROWS;
-            avx2_blocks[rows](k, a + i * lda, lda, half, c + i * ldc + j0, ldc, d ? d + i * ldd + j0 : 0, ldd, width);
+            avx2_blocks[rows](k, a + i * lda, lda, half, c + i * ldc + j0, ldc, d ? d + i : 0, j0, width);
         }
     }
 }
 
 #endif
 
-// D alone, for k == 0.
-static void gemm_packed_empty(long m, long n, float *c, long ldc, const float *d, long ldd) {
-    for (long i = 0; i < m; i++)
-        for (long j = 0; j < n; j++) c[i * ldc + j] = d ? d[i * ldd + j] : 0;
-}
-
+// One call over at most ROW_GROUP rows, D as row pointers (or NULL).
+#define ROW_GROUP 64
+static void gemm_packed_group(int level, long m, long n, long k, const float *a, long lda, const float *packed, float *c,
+                              long ldc, const float *const *d) {
+    if (k <= 0) {
+        for (long i = 0; i < m; i++)
+            for (long j = 0; j < n; j++) c[i * ldc + j] = d ? d[i][j] : 0;
+        return;
+    }
 #if defined(__x86_64__) && !defined(CK_SINGLE_PATH)
-
-void ck_gemm_packed_isa(int level, long m, long n, long k, const float *a, long lda, const float *packed, float *c,
-                        long ldc, const float *d, long ldd) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) return gemm_packed_empty(m, n, c, ldc, d, ldd);
-    int supported = ck_isa_level();
-    if (level > supported) level = supported;
-    if (level == 2) gemm_packed_avx512(m, n, k, a, lda, packed, c, ldc, d, ldd);
-    else if (level == 1) gemm_packed_avx2(m, n, k, a, lda, packed, c, ldc, d, ldd);
-    else gemm_packed_generic(m, n, k, a, lda, packed, c, ldc, d, ldd);
+    if (level == 2) return gemm_packed_avx512(m, n, k, a, lda, packed, c, ldc, d);
+    if (level == 1) return gemm_packed_avx2(m, n, k, a, lda, packed, c, ldc, d);
+#else
+    (void)level;
+#endif
+    gemm_packed_generic(m, n, k, a, lda, packed, c, ldc, d);
 }
 
-void ck_gemm_packed(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
-                    const float *d, long ldd) {
-    // Resolved once; concurrent first calls all store the same value.
+// The instruction set to use: the widest the CPU has, resolved once (concurrent first calls store the same value).
+static int gemm_packed_level(void) {
+#if defined(__x86_64__) && !defined(CK_SINGLE_PATH)
     static _Atomic int resolved = -1;
     int level = atomic_load_explicit(&resolved, memory_order_relaxed);
     if (level < 0) atomic_store_explicit(&resolved, level = ck_isa_level(), memory_order_relaxed);
-    ck_gemm_packed_isa(level, m, n, k, a, lda, packed, c, ldc, d, ldd);
-}
-
+    return level;
 #else
+    return 0;
+#endif
+}
 
 void ck_gemm_packed_isa(int level, long m, long n, long k, const float *a, long lda, const float *packed, float *c,
                         long ldc, const float *d, long ldd) {
-    (void)level;
     if (m <= 0 || n <= 0) return;
-    if (k <= 0) return gemm_packed_empty(m, n, c, ldc, d, ldd);
-    gemm_packed_generic(m, n, k, a, lda, packed, c, ldc, d, ldd);
+    int supported = gemm_packed_level();
+    if (level > supported) level = supported;
+    // Rows in groups, each with its D row pointers on the stack.
+    for (long i0 = 0; i0 < m; i0 += ROW_GROUP) {
+        long rows = m - i0 < ROW_GROUP ? m - i0 : ROW_GROUP;
+        const float *rowsOfD[ROW_GROUP];
+        for (long r = 0; r < rows; r++) rowsOfD[r] = d ? d + (i0 + r) * ldd : 0;
+        gemm_packed_group(level, rows, n, k, a + i0 * lda, lda, packed, c + i0 * ldc, ldc, d ? rowsOfD : 0);
+    }
 }
 
 void ck_gemm_packed(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
                     const float *d, long ldd) {
-    ck_gemm_packed_isa(0, m, n, k, a, lda, packed, c, ldc, d, ldd);
+    ck_gemm_packed_isa(gemm_packed_level(), m, n, k, a, lda, packed, c, ldc, d, ldd);
 }
 
-#endif
+void ck_gemm_packed_rows(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
+                         const float *const *d_rows) {
+    if (m <= 0 || n <= 0) return;
+    gemm_packed_group(gemm_packed_level(), m, n, k, a, lda, packed, c, ldc, d_rows);
+}

@@ -48,8 +48,11 @@ public struct RMSpropStep: Sendable {
 /// `states`, `cells`, `activations`, `cellTanh`, `hiddenGates` and `result`; backward reads them.
 public struct RecurrentScanBuffers: Sendable {
     /// (T, B, G·H) input projections in time order, read only: LSTM and RNN add each step's hidden projection
-    /// to them in scratch memory; GRU keeps its hidden projections in `hiddenGates`.
+    /// to them in scratch memory; GRU keeps its hidden projections in `hiddenGates`. With `tokens`, a (V, G·H)
+    /// table of projections instead, of which step t of sequence b reads row tokens[t, b].
     public var gates: Operand
+    /// int64 (T, B) rows of the `gates` table, or nil when `gates` holds every step's projections.
+    public var tokens: Operand?
     /// (G·H, H), and GRU's (G·H) hidden bias.
     public var hiddenWeight: Operand, hiddenBias: Operand?
     /// (T + 1, B, H) in processing order: row 0 holds the initial state on entry, row k + 1 the state after step k.
@@ -67,8 +70,9 @@ public struct RecurrentScanBuffers: Sendable {
     /// (T + 1 or T + 2, B, H): the outputs in time order, then the last hidden state, then (LSTM) the last cell.
     public var result: Operand
 
-    public init(gates: Operand, hiddenWeight: Operand, hiddenBias: Operand?, states: Operand, cells: Operand?, hiddenGates: Operand?,
-                activations: Operand?, cellTanh: Operand?, lengths: Operand?, result: Operand) {
+    public init(gates: Operand, tokens: Operand? = nil, hiddenWeight: Operand, hiddenBias: Operand?, states: Operand, cells: Operand?,
+                hiddenGates: Operand?, activations: Operand?, cellTanh: Operand?, lengths: Operand?, result: Operand) {
+        self.tokens = tokens
         (self.gates, self.hiddenWeight, self.hiddenBias, self.states, self.cells) = (gates, hiddenWeight, hiddenBias, states, cells)
         (self.hiddenGates, self.activations, self.cellTanh, self.lengths, self.result) = (hiddenGates, activations, cellTanh, lengths, result)
     }

@@ -21,9 +21,16 @@ extension CPUBackend {
                               buffers: RecurrentScanBuffers) {
         let b = buffers
         for o in [b.gates, b.hiddenWeight, b.states, b.result] { check(o, "recurrent") }
-        for o in [b.hiddenBias, b.cells, b.hiddenGates, b.activations, b.cellTanh, b.lengths] { check(o, "recurrent") }
+        for o in [b.hiddenBias, b.cells, b.hiddenGates, b.activations, b.cellTanh, b.lengths, b.tokens] { check(o, "recurrent") }
         let width = cell.gateCount * h
         let gates = b.gates.floats, w = b.hiddenWeight.floats, bias = b.hiddenBias?.floats
+        let tokens = b.tokens?.int64s
+        if let tokens {
+            let rows = b.gates.layout.shape[0]
+            for i in 0..<(steps * batch) {
+                require(tokens[i] >= 0 && tokens[i] < Int64(rows), "recurrent: token \(tokens[i]) is out of range for a table of \(rows) rows")
+            }
+        }
         let states = b.states.floats, cells = b.cells?.floats, hiddenGates = b.hiddenGates?.floats
         let act = b.activations?.floats, cellTanh = b.cellTanh?.floats, result = b.result.floats
         let lengths = b.lengths?.int64s
@@ -36,21 +43,33 @@ extension CPUBackend {
             func wide(_ i: Int) -> Int { (i * batch + b0) * width }
             func narrow(_ i: Int) -> Int { (i * batch + b0) * h }
             // LSTM and RNN: one step's pre-activations, input projection plus hidden product, formed by the GEMM.
+            // GRU with tokens: the step's table rows gathered, since its cell kernel reads them as one block.
             let scratch = TensorBuffer(byteCount: nb * width * MemoryLayout<Float>.size)
             let preactivation = scratch.floats
+            // Where each row of the step's input projection starts: in the projections, or the token's table row.
+            let inputRows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: nb)
+            defer { inputRows.deallocate() }
             for k in 0..<steps {
                 let t = reverse ? steps - 1 - k : k
                 let previous = states + narrow(k), next = states + narrow(k + 1)
+                for r in 0..<nb {
+                    inputRows[r] = UnsafePointer(gates + (tokens.map { Int($0[t * batch + b0 + r]) * width } ?? wide(t) + r * width))
+                }
                 switch cell {
                 case .lstm:
-                    ck_gemm_packed(nb, width, h, previous, h, wp, preactivation, width, gates + wide(t), width)
+                    ck_gemm_packed_rows(nb, width, h, previous, h, wp, preactivation, width, inputRows)
                     ck_lstm_cell(preactivation, cells! + narrow(k), next, cells! + narrow(k + 1), act! + wide(k),
                                  cellTanh! + narrow(k), nb, h)
                 case .gru:
                     ck_gemm_packed(nb, width, h, previous, h, wp, hiddenGates! + wide(k), width, bias, 0)
-                    ck_gru_cell(gates + wide(t), hiddenGates! + wide(k), previous, next, act! + wide(k), nb, h)
+                    var input = UnsafePointer(gates + wide(t))
+                    if tokens != nil {
+                        for r in 0..<nb { (preactivation + r * width).update(from: inputRows[r]!, count: width) }
+                        input = UnsafePointer(preactivation)
+                    }
+                    ck_gru_cell(input, hiddenGates! + wide(k), previous, next, act! + wide(k), nb, h)
                 case .rnnTanh, .rnnReLU:
-                    ck_gemm_packed(nb, width, h, previous, h, wp, preactivation, width, gates + wide(t), width)
+                    ck_gemm_packed_rows(nb, width, h, previous, h, wp, preactivation, width, inputRows)
                     if cell == .rnnTanh { ck_tanh(preactivation, next, nb * h) }
                     else { for i in 0..<(nb * h) { next[i] = Swift.max(preactivation[i], 0) } }
                 }

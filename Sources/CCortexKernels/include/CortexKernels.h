@@ -116,6 +116,10 @@ void ck_pack_b(const float *b, long ldb, int transposed, long k, long n, float *
 /// overlap C.
 void ck_gemm_packed(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
                     const float *d, long ldd);
+/// ck_gemm_packed with D given as one pointer per row of C (to that row's first column; NULL adds nothing):
+/// rows of a table picked by token, for instance. No row may overlap C unless it is that row of C.
+void ck_gemm_packed_rows(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
+                         const float *const *d_rows);
 /// ck_gemm_packed on a chosen instruction set (2 AVX-512F, 1 AVX2+FMA, 0 portable; lowered to what the CPU
 /// has), so tests can check every path on one machine.
 void ck_gemm_packed_isa(int level, long m, long n, long k, const float *a, long lda, const float *packed, float *c,

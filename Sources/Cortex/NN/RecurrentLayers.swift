@@ -61,8 +61,8 @@ public class RecurrentLayer: Module {
     /// The output of every step for the embedded `tokens`, `self(embedding(tokens))`: (T, B) ids — (B, T) when
     /// batch-first — or unbatched (T). The same values and gradients, computed faster when the batch holds more
     /// tokens than the table has rows: a token's input projection is a row of the table's projection, so the
-    /// first layer projects the table once (vocabulary × gates·H) and looks its rows up, instead of projecting
-    /// every token; backward, the token gradients are summed per row before the two small GEMMs.
+    /// first layer projects the table once (vocabulary × gates·H) and each step reads its tokens' rows, instead of
+    /// projecting every token; backward, the token gradients are summed per row before the two small GEMMs.
     public func callAsFunction(tokens: Tensor, embedding: Embedding) -> Tensor {
         run(.tokens(tokens, embedding), hidden: nil, cell: nil, lengths: nil).0
     }
@@ -129,11 +129,11 @@ public class RecurrentLayer: Module {
                 p += hasBias ? 4 : 2
                 // One GEMM projects every step's input; LSTM and RNN fold the hidden bias into it.
                 let foldedBias = cell.foldsHiddenBias ? biasIH.map { $0 + biasHH! } : biasIH
-                let projection = layer == 0 && lookup != nil
-                    ? Cortex.embedding(lookup!.ids, weight: linear(lookup!.table, weight: weightIH, bias: foldedBias))
-                    : linear(x, weight: weightIH, bias: foldedBias)
+                // With token input the first layer projects the table, and the scan reads each token's row of it.
+                let tokens = layer == 0 ? lookup?.ids : nil
+                let projection = linear(tokens != nil ? lookup!.table : x, weight: weightIH, bias: foldedBias)
                 let index = layer * directions + direction
-                let scan = recurrentScan(cell, inputProjection: projection, hiddenWeight: weightHH,
+                let scan = recurrentScan(cell, inputProjection: projection, tokens: tokens, hiddenWeight: weightHH,
                                          hiddenBias: cell.foldsHiddenBias ? nil : biasHH,
                                          initialHidden: h0?.selected(0, index) ?? zeros,
                                          initialCell: cell == .lstm ? (c0?.selected(0, index) ?? zeros) : nil,

@@ -27,16 +27,25 @@ private func rows(_ t: Tensor, from start: Int, count: Int) -> Operand {
 /// `initialCell` (LSTM) are (B, H). With `lengths` (int64, B) a sequence stops at its length: its state
 /// is carried unchanged past it and its outputs there are zero, as PyTorch's packed sequences. `reverse`
 /// runs from the last step to the first (the backward direction of a bidirectional layer).
-public func recurrentScan(_ cell: RecurrentCell, inputProjection: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor? = nil,
-                          initialHidden: Tensor, initialCell: Tensor? = nil, lengths: Tensor? = nil,
+///
+/// With `tokens` (integers, (T, B)), `inputProjection` is a (V, gates·H) table instead and step t of sequence b
+/// reads its row tokens[t, b]: an embedding followed by the input projection, folded into the table, read in
+/// place rather than gathered into (T, B, gates·H) first.
+public func recurrentScan(_ cell: RecurrentCell, inputProjection: Tensor, tokens: Tensor? = nil, hiddenWeight: Tensor,
+                          hiddenBias: Tensor? = nil, initialHidden: Tensor, initialCell: Tensor? = nil, lengths: Tensor? = nil,
                           reverse: Bool = false) -> RecurrentScan {
     let op = "recurrent(\(cell.rawValue))"
     inputProjection.requireFloat(op)
-    require(inputProjection.rank == 3, "\(op): input projection must be (T, B, gates·H), got \(inputProjection.shape)")
-    let (steps, batch) = (inputProjection.shape[0], inputProjection.shape[1])
+    if let tokens {
+        require(tokens.dtype.isInteger && tokens.rank == 2, "\(op): tokens must be integers of shape (T, B), got \(tokens.dtype) \(tokens.shape)")
+        require(inputProjection.rank == 2, "\(op): with tokens the input projection is a (V, gates·H) table, got \(inputProjection.shape)")
+    } else {
+        require(inputProjection.rank == 3, "\(op): input projection must be (T, B, gates·H), got \(inputProjection.shape)")
+    }
+    let (steps, batch) = tokens.map { ($0.shape[0], $0.shape[1]) } ?? (inputProjection.shape[0], inputProjection.shape[1])
     let hidden = hiddenWeight.shape.count == 2 ? hiddenWeight.shape[1] : 0
     let width = cell.gateCount * hidden
-    require(hiddenWeight.shape == [width, hidden] && inputProjection.shape[2] == width,
+    require(hiddenWeight.shape == [width, hidden] && inputProjection.shape.last == width,
             "\(op): hidden weight \(hiddenWeight.shape) and input projection \(inputProjection.shape) disagree (expected (\(width), \(hidden)))")
     require(initialHidden.shape == [batch, hidden], "\(op): initial hidden state \(initialHidden.shape) should be [\(batch), \(hidden)]")
     require(steps > 0, "\(op): the sequence is empty")
@@ -55,6 +64,7 @@ public func recurrentScan(_ cell: RecurrentCell, inputProjection: Tensor, hidden
     // The input projections are read, never written: LSTM and RNN add each step's hidden projection to them in
     // the backend's scratch. GRU keeps the hidden projections (with b_hh) apart, since r multiplies the n block.
     let gates = inputProjection.detach().contiguousStorage()
+    let tokenRows = tokens?.indexTensor(op: op)
     let hiddenGates = cell == .gru ? Tensor(uninitialized: [steps, batch, width], device: device) : nil
     let activations = cell == .lstm || cell == .gru ? Tensor(uninitialized: [steps, batch, width], device: device) : nil
     let cellTanh = cell == .lstm ? Tensor(uninitialized: [steps, batch, hidden], device: device) : nil
@@ -62,12 +72,12 @@ public func recurrentScan(_ cell: RecurrentCell, inputProjection: Tensor, hidden
     let lengthValues = lengths?.indexTensor(op: op)
     // The packed result: outputs (T rows), then the last hidden state, then the last cell state.
     let result = Tensor(uninitialized: [steps + (cell == .lstm ? 2 : 1), batch, hidden], device: device)
-    let buffers = RecurrentScanBuffers(gates: gates.operand, hiddenWeight: w.operand, hiddenBias: bias?.operand, states: states.operand,
+    let buffers = RecurrentScanBuffers(gates: gates.operand, tokens: tokenRows?.operand, hiddenWeight: w.operand, hiddenBias: bias?.operand, states: states.operand,
                                        cells: cells?.operand, hiddenGates: hiddenGates?.operand, activations: activations?.operand,
                                        cellTanh: cellTanh?.operand, lengths: lengthValues?.operand, result: result.operand)
     backend.recurrentScan(cell, steps: steps, batch: batch, hidden: hidden, reverse: reverse, buffers: buffers)
     // What the backward reads: the buffers, kept alive by the closure.
-    let saved = (gates, w, bias, states, cells, hiddenGates, activations, cellTanh, lengthValues)
+    let saved = (gates, tokenRows, w, bias, states, cells, hiddenGates, activations, cellTanh, lengthValues)
 
     var inputs = [inputProjection, hiddenWeight]
     if let hiddenBias { inputs.append(hiddenBias) }
@@ -88,7 +98,11 @@ public func recurrentScan(_ cell: RecurrentCell, inputProjection: Tensor, hidden
             let dWeight = gc.makeOutput([width, hidden])
             gc.backend.gemm(transposeA: true, transposeB: false, m: width, n: hidden, k: steps * batch, hiddenSide.operand, lda: width,
                             rows(states, from: 0, count: steps), ldb: hidden, beta: 0, into: dWeight.operand, ldc: hidden)
-            var out: [Tensor?] = [inputSide, dWeight]
+            // With tokens, each step's input gradient adds into its table row.
+            let dInput = tokenRows.map { rows in
+                Tensor.zeros([inputProjection.shape[0], width], device: device).indexAdding(0, rows.reshaped([-1]), inputSide.reshaped([-1, width]))
+            } ?? inputSide
+            var out: [Tensor?] = [dInput, dWeight]
             if hiddenBias != nil { out.append(hiddenBias!.requiresGrad ? hiddenSide.reshaped([steps * batch, width]).sum(dim: 0) : nil) }
             out.append(dh0)
             if initialCell != nil { out.append(dc0) }

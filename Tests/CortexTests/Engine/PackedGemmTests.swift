@@ -57,4 +57,26 @@ struct PackedGemmTests {
             }
         }
     }
+
+    @Test func rowPointersAddAnyRowsOfATable() {
+        // C = A·B + table[token] per row: the recurrent scan's input projections read by token.
+        let (m, n, k, vocabulary) = (11, 40, 9, 5)
+        let a = (0..<(m * k)).map { Self.value($0, 5) }, b = (0..<(k * n)).map { Self.value($0, 6) }
+        let table = (0..<(vocabulary * n)).map { Self.value($0, 7) }
+        let tokens = (0..<m).map { ($0 * 3 + 1) % vocabulary }
+        var packed = [Float](repeating: 0, count: ck_packed_size(k, n))
+        ck_pack_b(b, n, 0, k, n, &packed)
+        var c = [Float](repeating: .nan, count: m * n)
+        table.withUnsafeBufferPointer { t in
+            let rows: [UnsafePointer<Float>?] = tokens.map { t.baseAddress! + $0 * n }
+            ck_gemm_packed_rows(m, n, k, a, k, packed, &c, n, rows)
+        }
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = Double(table[tokens[i] * n + j])
+                for p in 0..<k { sum += Double(a[i * k + p]) * Double(b[p * n + j]) }
+                #expect(abs(c[i * n + j] - Float(sum)) < 1e-5, "row \(i) column \(j)")
+            }
+        }
+    }
 }

@@ -56,6 +56,13 @@ struct RecurrentTokenInputTests {
         }
     }
 
+    @Test func aTokenOutsideTheTableStops() async {
+        await #expect(processExitsWith: .failure) {
+            let g = RandomGenerator(seed: 1)
+            _ = LSTM(4, 8, generator: g)(tokens: Tensor([1, 2, 3, 7, 0, 1], shape: [3, 2]), embedding: Embedding(5, 4, generator: g))
+        }
+    }
+
     @Test func tokenInputMustBeIntegerIdsOfTheEmbeddingsWidth() async {
         await #expect(processExitsWith: .failure) {
             let g = RandomGenerator(seed: 1)
