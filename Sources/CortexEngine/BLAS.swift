@@ -44,6 +44,9 @@ public enum BLAS {
                     Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
+    /// The kernel set OpenBLAS runs on this machine ("Cooperlake", "Haswell", …), for benchmark reports.
+    public static var kernelName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+
     /// The number of threads a GEMM uses right now (1 inside a single-threaded region).
     public static var threadCount: Int { isSingleThreaded ? 1 : Threads.count }
 

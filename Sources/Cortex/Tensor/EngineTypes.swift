@@ -14,3 +14,6 @@ public typealias Threads = CortexEngine.Threads
 public typealias TransferCounts = CortexEngine.TransferCounts
 /// The cell of a recurrent layer: RNN (tanh, ReLU), LSTM or GRU.
 public typealias RecurrentCell = CortexEngine.RecurrentCell
+
+/// The kernel set the platform BLAS runs on this CPU ("Cooperlake", "Haswell", …), for benchmark reports.
+public var blasKernelName: String { CortexEngine.BLAS.kernelName }
