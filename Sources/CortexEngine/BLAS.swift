@@ -20,6 +20,22 @@ public enum BLAS {
             }
             return
         }
+        if m == 1 && !isSingleThreaded && n * k >= rowProductSplitWork && Threads.count > 1 {
+            // One row (batch-1 inference): a matrix-vector product, memory-bound on B, so B's columns are split
+            // over the threads, each streaming its share from its own cache. OpenBLAS would run it on one core.
+            let chunks = min(Threads.count, max(1, n / 16))
+            let done = WorkerPool.shared.run(chunks: chunks) { chunk in
+                let start = n * chunk / chunks, count = n * (chunk + 1) / chunks - start
+                if transposeB {   // B is n × k: y[start ..< start + count] = B[start ..< …, :] · a
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(k), alpha, b + start * ldb, Int32(ldb),
+                                a, Int32(transposeA ? lda : 1), beta, c + start, 1)
+                } else {          // B is k × n: y = aᵀ · B[:, start ..< start + count]
+                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(count), alpha, b + start, Int32(ldb),
+                                a, Int32(transposeA ? lda : 1), beta, c + start, 1)
+                }
+            }
+            if done { return }
+        }
         // OpenBLAS always runs on one thread: a large product is split here into row (or column) blocks run by
         // the engine's worker pool. OpenBLAS's own pool would otherwise spin in sched_yield for a long while
         // after each call, against the engine's other workers, for the cores both want.
@@ -34,6 +50,10 @@ public enum BLAS {
 
     /// Multiply-adds under which a GEMM is not split over threads (hand-off would cost more than it saves).
     static let smallGemmWork = 1 << 23
+
+    /// Multiply-adds from which a one-row product is split over threads: it is memory-bound, so even a
+    /// 256 × 256 weight (a few microseconds) gains from a second core's bandwidth and cache.
+    static let rowProductSplitWork = 1 << 16
 
     /// y = alpha · op(A) · x + beta · y for a row-major m×n matrix A.
     static func sgemv(
