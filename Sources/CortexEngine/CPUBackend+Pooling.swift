@@ -1,5 +1,6 @@
 // Pooling kernels on the CPU over (planes, H, W) float data; planes are independent, so they are split
 // across the cores in both directions.
+import CCortexKernels
 
 /// The windows of one 2-D pooling: planes (image × channel), input and output size, kernel, stride and padding.
 public struct PoolGeometry: Sendable {
@@ -34,27 +35,9 @@ extension CPUBackend {
         require(indices.dtype == .int32, "max_pool2d: indices must be int32")
         let px = x.floats, po = out.floats, pi = indices.raw.assumingMemoryBound(to: Int32.self)
         Parallel.forRange(geo.planes, grain: geo.planeGrain) { planes in
-            for p in planes {
-                let plane = px + p * geo.height * geo.width
-                for oy in 0..<geo.outH {
-                    let y0 = oy * geo.sh - geo.ph
-                    let ya = max(y0, 0), yb = min(y0 + geo.kh, geo.height)
-                    for ox in 0..<geo.outW {
-                        let x0 = ox * geo.sw - geo.pw
-                        let xa = max(x0, 0), xb = min(x0 + geo.kw, geo.width)
-                        var best = -Float.infinity, bestIndex = ya * geo.width + xa
-                        for y in ya..<yb {
-                            for xx in xa..<xb {
-                                let v = plane[y * geo.width + xx]
-                                if v > best || v.isNaN { best = v; bestIndex = y * geo.width + xx; if v.isNaN { break } }
-                            }
-                        }
-                        let o = (p * geo.outH + oy) * geo.outW + ox
-                        po[o] = best
-                        pi[o] = Int32(bestIndex)
-                    }
-                }
-            }
+            let first = planes.lowerBound, inPlane = geo.height * geo.width, outPlane = geo.outH * geo.outW
+            ck_max_pool2d(px + first * inPlane, po + first * outPlane, pi + first * outPlane, planes.count, geo.height, geo.width,
+                          geo.outH, geo.outW, geo.kh, geo.kw, geo.sh, geo.sw, geo.ph, geo.pw)
         }
     }
 

@@ -18,6 +18,8 @@
 #ifndef CORTEX_KERNELS_H
 #define CORTEX_KERNELS_H
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -84,6 +86,14 @@ void ck_im2col(const float *img, float *col, long channels, long height, long wi
 /// The adjoint of ck_im2col: accumulates (+=) col into img; zero img first for a fresh result.
 void ck_col2im(const float *col, float *img, long channels, long height, long width,
                long kh, long kw, long ph, long pw, long sh, long sw, long dh, long dw);
+
+// ---- Max pooling over (planes, h, w), PyTorch semantics ----
+
+/// y (planes, oh, ow) = the maximum of each kh x kw window at stride (sh, sw) with zero-width padding (ph, pw)
+/// that never wins; indices the position of each maximum within its plane (y * w + x). NaN propagates: the
+/// first NaN of a window is its maximum. Every window must hold at least one input element.
+void ck_max_pool2d(const float *x, float *y, int32_t *indices, long planes, long h, long w, long oh, long ow, long kh,
+                   long kw, long sh, long sw, long ph, long pw);
 
 // ---- Optimiser updates (in place, one fused pass) ----
 

@@ -16,6 +16,27 @@ struct OpBehaviourTests {
         #expect(x.grad!.scalars.allSatisfy { $0 == 0.25 })
     }
 
+    @Test func maxPoolingKeepsTheFirstMaximumAndPropagatesNaN() {
+        // One plane of 4 × 4: ties (the first maximum wins, as in PyTorch), a NaN window, and a plain one; through
+        // the 2 × 2 stride-2 kernel and the general one (3 × 3, stride 1, padding 1), with the gradients routed.
+        let nan = Float.nan
+        let values: [Float] = [1, 5, 5, 2,
+                               5, 0, 3, 3,
+                               7, nan, 1, 9,
+                               2, nan, 9, 4]
+        let x = Tensor(values, shape: [1, 1, 4, 4]).requiringGrad()
+        let y = maxPool2d(x, kernelSize: [2])
+        let out = y.scalars
+        #expect(out[0] == 5 && out[1] == 5 && out[2].isNaN && out[3] == 9)
+        y.sum().backward()
+        // Window 0's first 5 is at (0, 1), window 1's at (0, 2); the NaN window routes to its first NaN (2, 1).
+        let g = x.grad!.scalars
+        #expect(g[1] == 1 && g[4] == 0 && g[2] == 1 && g[9] == 1 && g[13] == 0 && g[11] == 1 && g[14] == 0)
+        let general = maxPool2d(Tensor(values, shape: [1, 1, 4, 4]), kernelSize: [3], stride: [1], padding: [1]).scalars
+        // (0, 0) sees rows 0-1, columns 0-1: 5 first at (0, 1); (0, 3) sees 5, 2, 3, 3 → 5; (1, 1) sees the NaN at (2, 1).
+        #expect(general[0] == 5 && general[3] == 5 && general[5].isNaN && general[15] == 9)
+    }
+
     @Test func gradientNormsOfEveryKindMatchADirectSum() {
         let g = RandomGenerator(seed: 9)
         let parameters = [Tensor.randn([300, 70], generator: g), Tensor.randn([70], generator: g)].map { $0.requiringGrad() }
