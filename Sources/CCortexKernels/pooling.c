@@ -58,3 +58,19 @@ CK_DEFINE(ck_max_pool2d,
           (const float *x, float *y, int32_t *indices, long planes, long h, long w, long oh, long ow, long kh, long kw, long sh,
            long sw, long ph, long pw),
           (x, y, indices, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw))
+
+// Each plane is zeroed and then receives its gradients while it is still in cache, instead of a separate
+// pass zero-filling the whole input gradient first.
+CK_INLINE void ck_max_pool2d_backward_impl(const float *g, const int32_t *indices, float *dx, long planes, long in_plane,
+                                           long out_plane) {
+    for (long p = 0; p < planes; p++) {
+        float *plane = dx + p * in_plane;
+        const float *gp = g + p * out_plane;
+        const int32_t *at = indices + p * out_plane;
+        for (long i = 0; i < in_plane; i++) plane[i] = 0;
+        for (long o = 0; o < out_plane; o++) plane[at[o]] += gp[o];
+    }
+}
+CK_DEFINE(ck_max_pool2d_backward,
+          (const float *g, const int32_t *indices, float *dx, long planes, long in_plane, long out_plane),
+          (g, indices, dx, planes, in_plane, out_plane))

@@ -160,6 +160,7 @@ public protocol Backend: AnyObject, Sendable {
 
     // MARK: Pooling over (planes, H, W)
     func maxPool2d(_ geometry: PoolGeometry, _ x: Operand, into out: Operand, indices: Operand)
+    /// Writes every element of `into` (no need to zero it first).
     func maxPool2dBackward(_ geometry: PoolGeometry, gradient: Operand, indices: Operand, into: Operand)
     func avgPool2d(_ geometry: PoolGeometry, countIncludePad: Bool, _ x: Operand, into out: Operand)
     func avgPool2dBackward(_ geometry: PoolGeometry, countIncludePad: Bool, gradient: Operand, into: Operand)

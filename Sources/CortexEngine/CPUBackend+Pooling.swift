@@ -41,15 +41,14 @@ extension CPUBackend {
         }
     }
 
-    /// Scatters each output gradient to where its maximum came from, into zero-filled `into`.
+    /// Writes every element of `into`: zero, plus each output gradient where its maximum came from.
     public func maxPool2dBackward(_ geo: PoolGeometry, gradient: Operand, indices: Operand, into: Operand) {
         check(gradient, "max_pool2d backward"); check(indices, "max_pool2d backward"); check(into, "max_pool2d backward")
         let pg = gradient.floats, pd = into.floats, pi = indices.raw.assumingMemoryBound(to: Int32.self)
         let outPlane = geo.outH * geo.outW, inPlane = geo.height * geo.width
         Parallel.forRange(geo.planes, grain: geo.planeGrain) { planes in
-            for p in planes {
-                for o in 0..<outPlane { pd[p * inPlane + Int(pi[p * outPlane + o])] += pg[p * outPlane + o] }
-            }
+            let first = planes.lowerBound
+            ck_max_pool2d_backward(pg + first * outPlane, pi + first * outPlane, pd + first * inPlane, planes.count, inPlane, outPlane)
         }
     }
 

@@ -94,6 +94,9 @@ void ck_col2im(const float *col, float *img, long channels, long height, long wi
 /// first NaN of a window is its maximum. Every window must hold at least one input element.
 void ck_max_pool2d(const float *x, float *y, int32_t *indices, long planes, long h, long w, long oh, long ow, long kh,
                    long kw, long sh, long sw, long ph, long pw);
+/// The gradient of ck_max_pool2d: dx (planes, in_plane) is overwritten with zeros plus each output gradient g
+/// (planes, out_plane) added at its maximum's index.
+void ck_max_pool2d_backward(const float *g, const int32_t *indices, float *dx, long planes, long in_plane, long out_plane);
 
 // ---- Optimiser updates (in place, one fused pass) ----
 

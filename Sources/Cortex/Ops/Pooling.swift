@@ -43,7 +43,7 @@ public func maxPool2d(_ input: Tensor, kernelSize: [Int], stride: [Int]? = nil, 
     input.backend.maxPool2d(geo, x.operand, into: out.operand, indices: argmax.operand)
     let inputShape = input.shape
     return out.recordingGrad("max_pool2d", attributes: geo.attributes, inputs: [input]) { g in
-        let gc = g.contiguousStorage(), dx = Tensor.zeros(inputShape, device: gc.device)
+        let gc = g.contiguousStorage(), dx = gc.makeOutput(inputShape)
         gc.backend.maxPool2dBackward(geo, gradient: gc.operand, indices: argmax.operand, into: dx.operand)
         return [dx]
     }
