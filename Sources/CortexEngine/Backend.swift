@@ -146,7 +146,8 @@ public protocol Backend: AnyObject, Sendable {
                      ldb: Int, into c: Operand)
 
     // MARK: Convolution (NCHW, OIHW)
-    func conv2d(_ geometry: ConvGeometry, input: Operand, weight: Operand, into out: Operand)
+    /// out = conv(input, weight) + bias (one per output channel, when given).
+    func conv2d(_ geometry: ConvGeometry, input: Operand, weight: Operand, bias: Operand?, into out: Operand)
     /// Gradients of conv2d: into `inputGradient` (zero-filled by the caller) and/or `weightPartials`
     /// (chunks × weight shape, zero-filled; summed by the caller).
     func conv2dBackward(_ geometry: ConvGeometry, input: Operand, weight: Operand, gradient: Operand,

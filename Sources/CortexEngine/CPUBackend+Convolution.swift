@@ -49,15 +49,18 @@ public struct ConvGeometry: Sendable {
 extension CPUBackend {
     public func convolutionPartialCount(batch: Int) -> Int { Parallel.chunkCount(batch) }
 
-    public func conv2d(_ geo: ConvGeometry, input: Operand, weight: Operand, into out: Operand) {
-        check(input, "conv2d"); check(weight, "conv2d"); check(out, "conv2d")
-        let px = input.floats, pw = weight.floats, po = out.floats
+    public func conv2d(_ geo: ConvGeometry, input: Operand, weight: Operand, bias: Operand?, into out: Operand) {
+        check(input, "conv2d"); check(weight, "conv2d"); check(bias, "conv2d"); check(out, "conv2d")
+        let px = input.floats, pw = weight.floats, po = out.floats, pb = bias?.floats
         geo.forEachSample { n, _, pc in
+            // The bias goes into the sample's output planes first, while they are in cache, and the GEMM adds onto it.
+            let sample = po + n * geo.outChannels * geo.outPlane
+            if let pb { for c in 0..<geo.outChannels { (sample + c * geo.outPlane).update(repeating: pb[c], count: geo.outPlane) } }
             for g in 0..<geo.groups {
                 geo.im2col(px + (n * geo.inChannels + g * geo.inPerGroup) * geo.inPlane, pc)
                 BLAS.sgemm(transposeA: false, transposeB: false, m: geo.outPerGroup, n: geo.outPlane, k: geo.patch,
-                           a: pw + g * geo.outPerGroup * geo.patch, lda: geo.patch, b: pc, ldb: geo.outPlane,
-                           c: po + (n * geo.outChannels + g * geo.outPerGroup) * geo.outPlane, ldc: geo.outPlane)
+                           a: pw + g * geo.outPerGroup * geo.patch, lda: geo.patch, b: pc, ldb: geo.outPlane, beta: pb == nil ? 0 : 1,
+                           c: sample + g * geo.outPerGroup * geo.outPlane, ldc: geo.outPlane)
             }
         }
     }

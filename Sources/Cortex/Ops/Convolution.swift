@@ -31,9 +31,8 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
                            strideH: sh, strideW: sw, padH: ph, padW: pw, dilationH: dh, dilationW: dw, outH: outH, outW: outW)
     let x = input.contiguousStorage(), w = weight.contiguousStorage()
     let out = input.makeOutput([geo.batch, geo.outChannels, outH, outW])
-    input.backend.conv2d(geo, input: x.operand, weight: w.operand, into: out.operand)
-    var result = out
-    if let bias { result = Tensor.binaryKernel(.add, out, bias.reshaped([1, -1, 1, 1]).detach(), name: op) }
+    input.backend.conv2d(geo, input: x.operand, weight: w.operand, bias: bias?.detach().contiguousStorage().operand, into: out.operand)
+    let result = out
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
     let attributes: [String: OpAttribute] = ["stride": .ints([sh, sw]), "padding": .ints([ph, pw]),
                                              "dilation": .ints([dh, dw]), "groups": .int(groups)]
