@@ -5,25 +5,35 @@
 # same-round ratios. The peers come from a Python outside the repository (PYTHON, default
 # /opt/torch-venv/bin/python); JAX and ONNX Runtime join where that Python has them.
 #
-#   Benchmarks/compare.sh [--rounds 3] [--seconds 5] [--workloads "mlp cnn lstm gpt mlp-infer cnn-infer"]
+#   Benchmarks/compare.sh [--rounds 3] [--seconds 5] [--workloads "mlp cnn lstm gpt mlp-infer cnn-infer"] [--isa avx2]
 #
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for every process of the run (Cortex and the peers), so
-# OpenBLAS picks its own kernel for this CPU; the table names the kernel and the CPU.
+# OpenBLAS picks its own kernel for this CPU; the table names the kernel and the CPU. --isa avx2 stands in for
+# an AVX2-only machine: Cortex's kernels (CORTEX_ISA), OpenBLAS (Haswell), PyTorch (ATEN_CPU_CAPABILITY, MKL,
+# oneDNN) and XLA are all capped at AVX2; ONNX Runtime has no such switch and keeps its AVX-512 kernels. The
+# caches and clock stay this machine's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3 seconds=5 workloads="mlp cnn lstm gpt mlp-infer cnn-infer"
+rounds=3 seconds=5 workloads="mlp cnn lstm gpt mlp-infer cnn-infer" isa=native
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="$2"; shift 2 ;;
         --seconds) seconds="$2"; shift 2 ;;
         --workloads) workloads="$2"; shift 2 ;;
-        *) echo "usage: $0 [--rounds N] [--seconds S] [--workloads \"...\"]" >&2; exit 2 ;;
+        --isa) isa="$2"; shift 2 ;;
+        *) echo "usage: $0 [--rounds N] [--seconds S] [--workloads \"...\"] [--isa avx2]" >&2; exit 2 ;;
     esac
 done
 python="${PYTHON:-/opt/torch-venv/bin/python}"
 [ -x "$python" ] || { echo "no Python with PyTorch at $python (set PYTHON)" >&2; exit 1; }
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+case "$isa" in
+    native) ;;
+    avx2) export CORTEX_ISA=avx2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 \
+                 ONEDNN_MAX_CPU_ISA=AVX2 XLA_FLAGS=--xla_cpu_max_isa=AVX2 ;;
+    *) echo "--isa must be native or avx2" >&2; exit 2 ;;
+esac
 
 swift build -c release --product cortex >&2
 cortex=.build/release/cortex
@@ -58,9 +68,9 @@ for round in $(seq 1 "$rounds"); do
     done
 done
 
-python3 - "$results" "$rounds" "$kernel" "$versions" <<'EOF'
+python3 - "$results" "$rounds" "$kernel" "$versions" "$isa" <<'EOF'
 import statistics, subprocess, sys
-path, rounds, kernel, versions = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+path, rounds, kernel, versions, isa = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 rows = [line.split() for line in open(path)]
 # round framework RESULT workload value unit peak
 data = {}
@@ -70,7 +80,8 @@ cpu = next((l.split(':', 1)[1].strip() for l in subprocess.run(['lscpu'], captur
             if l.startswith('Model name')), 'unknown CPU')
 names = {'cortex': 'Cortex', 'torch': 'PyTorch', 'jax': 'JAX', 'ort1': 'ORT 1 thread', 'ort2': 'ORT 2 threads'}
 print(f'{cpu}, {subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()} cores; OpenBLAS kernel {kernel}; '
-      f'{versions}; {rounds} alternating rounds, medians (peak memory in MiB in brackets).\n')
+      f'{versions}; {rounds} alternating rounds, medians (peak memory in MiB in brackets)'
+      + ('; instruction sets capped at AVX2 (ONNX Runtime not capped)' if isa == 'avx2' else '') + '.\n')
 print('| workload | ' + ' | '.join(names[f] for f in names) + ' | Cortex against each peer (median of same-round ratios; for latency, Cortex\'s time over the peer\'s) |')
 print('|---|' + '---|' * len(names) + '---|')
 for w, by in data.items():

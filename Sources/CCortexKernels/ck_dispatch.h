@@ -4,6 +4,8 @@
 #define CK_DISPATCH_H
 
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 
 // Kernel bodies and their helpers are always inlined into each ISA-specific wrapper, so every copy
 // is vectorised for that wrapper's target (a callee without a target attribute may be inlined into
@@ -17,12 +19,17 @@
 #if defined(__x86_64__) && !defined(CK_SINGLE_PATH)
 
 // 2: AVX-512F, 1: AVX2 and FMA, 0: baseline. __builtin_cpu_supports checks that the OS saves the
-// wider registers too.
+// wider registers too. CORTEX_ISA=avx2 (or baseline) caps the choice, to measure or test the narrower
+// paths on a wider machine (Benchmarks/compare.sh --isa avx2 runs every framework so).
 static inline int ck_isa_level(void) {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return 2;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
-    return 0;
+    int level = 0;
+    if (__builtin_cpu_supports("avx512f")) level = 2;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) level = 1;
+    const char *cap = getenv("CORTEX_ISA");
+    if (cap && strcmp(cap, "avx2") == 0 && level > 1) level = 1;
+    if (cap && strcmp(cap, "baseline") == 0) level = 0;
+    return level;
 }
 
 // The first call resolves and caches; later calls cost one relaxed load and an indirect call.
