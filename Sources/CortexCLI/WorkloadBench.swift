@@ -57,7 +57,7 @@ struct WorkloadBench: ParsableCommand {
         print("cortex \(cortexVersion), \(Threads.count) threads, OpenBLAS kernel \(blasKernelName), workload \(workload)")
         switch workload {
         case "minilm": try embeddings()
-        case "mlp-infer": inference(Self.mlp(), input: [1, 784])
+        case "mlp-infer": try planned(Self.mlp(), input: [1, 784])
         case "cnn-infer": inference(Self.cnn(), input: [1, 1, 28, 28])
         case "mlp": training(Self.mlp(), input: [128, 784], classes: 10)
         case "cnn": training(Self.cnn(), input: [64, 1, 28, 28], classes: 10)
@@ -101,6 +101,16 @@ struct WorkloadBench: ParsableCommand {
         let x = Tensor.rand(shape, generator: RandomGenerator(seed: 1))
         let (rate, steps, elapsed) = measure { noGrad { _ = model(x) } }
         report(1e6 / rate, "us", String(format: "%d calls in %.1f s", steps, elapsed))
+    }
+
+    /// Batch-1 inference through a DenseInferencePlan, the counterpart of an ONNX Runtime session.
+    func planned(_ model: any Layer, input shape: [Int]) throws {
+        guard let module = model as? Module else { return inference(model, input: shape) }
+        module.eval()
+        let plan = try DenseInferencePlan(module)
+        let x = Tensor.rand(shape, generator: RandomGenerator(seed: 1))
+        let (rate, steps, elapsed) = measure { _ = plan(x) }
+        report(1e6 / rate, "us", String(format: "%d calls in %.1f s, DenseInferencePlan", steps, elapsed))
     }
 
     func languageModel() {

@@ -138,6 +138,10 @@ public protocol Backend: AnyObject, Sendable {
     /// c = a·b (+ beta·c) on row-major matrices with leading dimensions and transpose flags.
     func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, _ a: Operand, lda: Int, _ b: Operand, ldb: Int,
               beta: Float, into c: Operand, ldc: Int)
+    /// out (rows, outFeatures) = act(input (rows, inFeatures) · weightᵀ + bias), act ReLU or none: a dense layer's
+    /// inference forward in one pass (the bias and activation applied to each piece while it is in cache).
+    func denseForward(rows: Int, inFeatures: Int, outFeatures: Int, input: Operand, weight: Operand, bias: Operand?, relu: Bool,
+                      into out: Operand)
     /// c[i] = alpha · op(a[i]) · op(b[i]) for every index i of c's batch axes, c being contiguous (batch…, m, n).
     /// `a` and `b` are (batch…, rows, cols) views with any batch strides (0 broadcasts one matrix to many); each
     /// matrix is row-major with leading dimension lda/ldb, read transposed when asked: attention's per-head
