@@ -106,8 +106,9 @@ struct EngineTests {
     }
 
     @Test func aLargeProductSplitOverTheThreadsEqualsTheWholeOne() {
-        // Both split directions (rows when m ≥ n, columns otherwise) and every transpose combination.
-        for (m, n, k) in [(600, 40, 400), (40, 600, 400)] {
+        // Both split directions (rows when m ≥ n, columns otherwise), one-row products (split as matrix-vector
+        // products by columns), and every transpose combination.
+        for (m, n, k) in [(600, 40, 400), (40, 600, 400), (1, 600, 400), (1, 3001, 37)] {
             for transposeA in [false, true] {
                 for transposeB in [false, true] {
                     let a = (0..<(m * k)).map { Float(($0 * 37) % 101) / 50 - 1 }
