@@ -41,7 +41,7 @@ struct WorkloadBench: ParsableCommand {
     }
 
     /// The MLP of the comparison: 784-512-256-10 with ReLU.
-    static func mlp() -> any Layer { MLP(inputSize: 784, hiddenSizes: [512, 256], outputSize: 10) }
+    static func mlp() -> MLP { MLP(inputSize: 784, hiddenSizes: [512, 256], outputSize: 10) }
 
     /// The CNN of the comparison, as the performance issue states it (no padding, no normalisation).
     static func cnn() -> any Layer {
@@ -104,10 +104,9 @@ struct WorkloadBench: ParsableCommand {
     }
 
     /// Batch-1 inference through a DenseInferencePlan, the counterpart of an ONNX Runtime session.
-    func planned(_ model: any Layer, input shape: [Int]) throws {
-        guard let module = model as? Module else { return inference(model, input: shape) }
-        module.eval()
-        let plan = try DenseInferencePlan(module)
+    func planned(_ model: some Module & Layer, input shape: [Int]) throws {
+        model.eval()
+        let plan = try DenseInferencePlan(model)
         let x = Tensor.rand(shape, generator: RandomGenerator(seed: 1))
         let (rate, steps, elapsed) = measure { _ = plan(x) }
         report(1e6 / rate, "us", String(format: "%d calls in %.1f s, DenseInferencePlan", steps, elapsed))

@@ -139,7 +139,7 @@ public protocol Backend: AnyObject, Sendable {
     func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, _ a: Operand, lda: Int, _ b: Operand, ldb: Int,
               beta: Float, into c: Operand, ldc: Int)
     /// out (rows, outFeatures) = act(input (rows, inFeatures) · weightᵀ + bias), act ReLU or none: a dense layer's
-    /// inference forward in one pass (the bias and activation applied to each piece while it is in cache).
+    /// inference forward as one call, with nothing recorded.
     func denseForward(rows: Int, inFeatures: Int, outFeatures: Int, input: Operand, weight: Operand, bias: Operand?, relu: Bool,
                       into out: Operand)
     /// c[i] = alpha · op(a[i]) · op(b[i]) for every index i of c's batch axes, c being contiguous (batch…, m, n).

@@ -29,10 +29,10 @@ extension CPUBackend {
         for j in 0..<k { _ = checkedIndex(idx[j], n, op, "the indexed dimension") }
         // Several source rows may add into one destination row, so threads split the columns, not the rows: each
         // owns its own slice of every row (an embedding's gradient summed over a whole batch).
-        let columnChunks = outer * k * inner < 2 * Parallel.elementwiseGrain ? 1 : min(Parallel.threadCount, inner / 64)
-        Parallel.forRange(max(columnChunks, 1), grain: 1) { chunks in
+        let columnChunks = outer * k * inner < 2 * Parallel.elementwiseGrain ? 1 : max(1, min(Parallel.threadCount, inner / 64))
+        Parallel.forRange(columnChunks, grain: 1) { chunks in
             for chunk in chunks {
-                let lower = inner * chunk / max(columnChunks, 1), upper = inner * (chunk + 1) / max(columnChunks, 1)
+                let lower = inner * chunk / columnChunks, upper = inner * (chunk + 1) / columnChunks
                 for j in 0..<k {
                     let i = Int(idx[j])
                     for o in 0..<outer {

@@ -184,32 +184,13 @@ public class CPUBackend: Backend, @unchecked Sendable {
     public func denseForward(rows: Int, inFeatures: Int, outFeatures: Int, input: Operand, weight: Operand, bias: Operand?, relu: Bool,
                              into out: Operand) {
         check(input, "dense"); check(weight, "dense"); check(bias, "dense"); check(out, "dense")
-        let x = input.floats, w = weight.floats, b = bias?.floats, y = out.floats
-        // Output columns [start, start + count) of every row: the GEMM (a GEMV for one row), then bias and ReLU.
-        func columns(_ start: Int, _ count: Int) {
-            if rows == 1 {
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(inFeatures), 1, w + start * inFeatures, Int32(inFeatures),
-                            x, 1, 0, y + start, 1)
-            } else {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(count), Int32(inFeatures), 1, x, Int32(inFeatures),
-                            w + start * inFeatures, Int32(inFeatures), 0, y + start, Int32(outFeatures))
-            }
-            for r in 0..<rows {
-                let line = y + r * outFeatures + start
-                if let b { for j in 0..<count { line[j] += b[start + j] } }
-                if relu { for j in 0..<count { line[j] = Swift.max(line[j], 0) } }
-            }
-        }
-        // Split by output columns over the cores when there is enough work: each streams its share of the weight.
-        let chunks = rows * inFeatures * outFeatures < BLAS.rowProductSplitWork ? 1 : min(Threads.count, max(1, outFeatures / 16))
-        if chunks > 1 && !BLAS.isSingleThreaded {
-            Parallel.run(chunks) { chunk in
-                let start = outFeatures * chunk / chunks
-                columns(start, outFeatures * (chunk + 1) / chunks - start)
-            }
-        } else {
-            columns(0, outFeatures)
-        }
+        let x = input.floats, w = weight.floats, y = out.floats
+        // The bias rows first, the product accumulated onto them (BLAS.sgemm splits a one-row product over the cores
+        // by columns), then ReLU in place.
+        if let b = bias?.floats { for r in 0..<rows { (y + r * outFeatures).update(from: b, count: outFeatures) } }
+        BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, a: x, lda: inFeatures, b: w,
+                   ldb: inFeatures, beta: bias == nil ? 0 : 1, c: y, ldc: outFeatures)
+        if relu { Unary.apply(.relu, UnsafePointer(y), y, count: rows * outFeatures) }
     }
 
     public func batchedGemm(m: Int, n: Int, k: Int, alpha: Float, _ a: Operand, transposeA: Bool, lda: Int, _ b: Operand,

@@ -174,13 +174,16 @@ public final class LSTM: RecurrentLayer, Layer {
     }
 
     public func callAsFunction(_ input: Tensor, state: LSTMState?, lengths: Tensor? = nil) -> (output: Tensor, state: LSTMState) {
-        let (output, h, c) = run(input, hidden: state?.hidden, cell: state?.cell, lengths: lengths)
-        return (output, LSTMState(hidden: h, cell: c!))
+        run(.vectors(input), state: state, lengths: lengths)
     }
 
     /// As `callAsFunction(_:state:lengths:)` for the embedded `tokens` (see `callAsFunction(tokens:embedding:)`).
     public func callAsFunction(tokens: Tensor, embedding: Embedding, state: LSTMState?, lengths: Tensor? = nil) -> (output: Tensor, state: LSTMState) {
-        let (output, h, c) = run(.tokens(tokens, embedding), hidden: state?.hidden, cell: state?.cell, lengths: lengths)
+        run(.tokens(tokens, embedding), state: state, lengths: lengths)
+    }
+
+    private func run(_ input: Input, state: LSTMState?, lengths: Tensor?) -> (output: Tensor, state: LSTMState) {
+        let (output, h, c) = run(input, hidden: state?.hidden, cell: state?.cell, lengths: lengths)
         return (output, LSTMState(hidden: h, cell: c!))
     }
 }
