@@ -21,7 +21,8 @@ CK_INLINE void ck_max_pool2d_impl(const float *x, float *y, int32_t *indices, lo
         const float *plane = x + p * h * w;
         float *out = y + p * oh * ow;
         int32_t *at = indices + p * oh * ow;
-        if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
+        // (Only where every window is whole: in ceil mode the last row or column of windows is cut by the edge.)
+        if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && 2 * oh <= h && 2 * ow <= w) {
             for (long oy = 0; oy < oh; oy++) {
                 const float *r0 = plane + 2 * oy * w, *r1 = r0 + w;
                 int32_t base = (int32_t)(2 * oy * w);

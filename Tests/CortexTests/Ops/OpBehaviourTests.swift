@@ -37,6 +37,19 @@ struct OpBehaviourTests {
         #expect(general[0] == 5 && general[3] == 5 && general[5].isNaN && general[15] == 9)
     }
 
+    @Test func maxPoolingInCeilModeClipsTheLastWindows() {
+        // Two planes of 3 × 5 pooled 2 × 2 in ceil mode: the last row and column of windows hang over the edge and
+        // see only what is inside the plane — never the next plane's values, which are all larger here.
+        let values = (0..<30).map { Float($0 < 15 ? $0 : 100 + $0) }
+        let x = Tensor(values, shape: [1, 2, 3, 5]).requiringGrad()
+        let y = maxPool2d(x, kernelSize: [2], ceilMode: true)
+        #expect(y.shape == [1, 2, 2, 3])
+        // Plane 0: windows end at (1, 1), (1, 3), (1, 4), then the cut row 2: (2, 1), (2, 3), (2, 4).
+        #expect(y.scalars == [6, 8, 9, 11, 13, 14, 121, 123, 124, 126, 128, 129])
+        y.sum().backward()
+        #expect(x.grad!.scalars.enumerated().filter { $0.element == 1 }.map(\.offset) == [6, 8, 9, 11, 13, 14, 21, 23, 24, 26, 28, 29])
+    }
+
     @Test func gradientNormsOfEveryKindMatchADirectSum() {
         let g = RandomGenerator(seed: 9)
         let parameters = [Tensor.randn([300, 70], generator: g), Tensor.randn([70], generator: g)].map { $0.requiringGrad() }
