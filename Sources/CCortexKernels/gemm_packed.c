@@ -36,16 +36,16 @@ void ck_pack_b(const float *b, long ldb, int transposed, long k, long n, float *
 // vectorises for whatever the target has.
 // D is passed on as one pointer per row of C (to that row's first column), or NULL: a gathered table row per
 // token is as easy as a strided matrix.
-static void gemm_packed_generic(long m, long n, long k, const float *a, long lda, const float *packed, float *c,
-                                long ldc, const float *const *d) {
+static void gemm_packed_generic(long m, long n, long k, const float *a, long lda, const float *const *a_rows,
+                                const long *k_offsets, const float *packed, float *c, long ldc, const float *const *d) {
     for (long j0 = 0; j0 < n; j0 += NR) {
         long width = n - j0 < NR ? n - j0 : NR;
         const float *panel = packed + j0 * k;
         for (long i = 0; i < m; i++) {
             float sum[NR] = {0};
-            const float *row = a + i * lda;
+            const float *row = a_rows ? a_rows[i] : a + i * lda;
             for (long p = 0; p < k; p++) {
-                float x = row[p];
+                float x = a_rows ? row[k_offsets[p]] : row[p];
                 for (long j = 0; j < NR; j++) sum[j] += x * panel[p * NR + j];
             }
             float *out = c + i * ldc + j0;
@@ -60,9 +60,9 @@ static void gemm_packed_generic(long m, long n, long k, const float *a, long lda
 // AVX-512: up to 8 rows × 32 columns, 16 accumulators; per k two panel loads and one broadcast per row.
 // MR is a constant in each copy, so the accumulator arrays live in registers.
 #define CK_AVX512_ROWS 8
-#define DEFINE_AVX512_BLOCK(MR)                                                                              \
-    __attribute__((target("avx512f"))) static void avx512_block_##MR(                                      \
-        long k, const float *a, long lda, const float *panel, float *c, long ldc, const float *const *d,      \
+#define DEFINE_AVX512_BLOCK(NAME, MR, A_PARAMS, A_AT)                                                                            \
+    __attribute__((target("avx512f"))) static void NAME##_##MR(                                         \
+        long k, A_PARAMS, const float *panel, float *c, long ldc, const float *const *d,      \
         long j0, __mmask16 low, __mmask16 high) {                                                                   \
         __m512 c0[MR], c1[MR];                                                                             \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                 \
@@ -72,7 +72,7 @@ static void gemm_packed_generic(long m, long n, long k, const float *a, long lda
         for (long p = 0; p < k; p++) {                                                                     \
             __m512 b0 = _mm512_loadu_ps(panel + p * NR), b1 = _mm512_loadu_ps(panel + p * NR + 16);         \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                             \
-                __m512 x = _mm512_set1_ps(a[r * lda + p]);                                                 \
+                __m512 x = _mm512_set1_ps(A_AT(r, p));                                                       \
                 c0[r] = _mm512_fmadd_ps(x, b0, c0[r]);                                                     \
                 c1[r] = _mm512_fmadd_ps(x, b1, c1[r]);                                                     \
             }                                                                                              \
@@ -87,23 +87,38 @@ static void gemm_packed_generic(long m, long n, long k, const float *a, long lda
             _mm512_mask_storeu_ps(out + 16, high, c1[r]);                                                  \
         }                                                                                                  \
     }
-DEFINE_AVX512_BLOCK(1)
-DEFINE_AVX512_BLOCK(2)
-DEFINE_AVX512_BLOCK(3)
-DEFINE_AVX512_BLOCK(4)
-DEFINE_AVX512_BLOCK(5)
-DEFINE_AVX512_BLOCK(6)
-DEFINE_AVX512_BLOCK(7)
-DEFINE_AVX512_BLOCK(8)
+// A as a matrix (a, lda), or indirectly: row r's element p at a_rows[r][k_offsets[p]] — a convolution's
+// receptive field read from the image itself, with no im2col copy.
+#define CK_A_MATRIX const float *a, long lda
+#define CK_A_MATRIX_AT(r, p) a[(r) * lda + (p)]
+#define CK_A_INDIRECT const float *const *a_rows, const long *k_offsets
+#define CK_A_INDIRECT_AT(r, p) a_rows[r][k_offsets[p]]
+#define DEFINE_AVX512_BLOCKS(MR)                                              \
+    DEFINE_AVX512_BLOCK(avx512_block, MR, CK_A_MATRIX, CK_A_MATRIX_AT)        \
+    DEFINE_AVX512_BLOCK(avx512_indirect, MR, CK_A_INDIRECT, CK_A_INDIRECT_AT)
+DEFINE_AVX512_BLOCKS(1)
+DEFINE_AVX512_BLOCKS(2)
+DEFINE_AVX512_BLOCKS(3)
+DEFINE_AVX512_BLOCKS(4)
+DEFINE_AVX512_BLOCKS(5)
+DEFINE_AVX512_BLOCKS(6)
+DEFINE_AVX512_BLOCKS(7)
+DEFINE_AVX512_BLOCKS(8)
 
 typedef void (*avx512_block)(long, const float *, long, const float *, float *, long, const float *const *, long,
                              __mmask16, __mmask16);
 static const avx512_block avx512_blocks[CK_AVX512_ROWS + 1] = {
     0, avx512_block_1, avx512_block_2, avx512_block_3, avx512_block_4,
     avx512_block_5, avx512_block_6, avx512_block_7, avx512_block_8};
+typedef void (*avx512_indirect_block)(long, const float *const *, const long *, const float *, float *, long,
+                                      const float *const *, long, __mmask16, __mmask16);
+static const avx512_indirect_block avx512_indirect_blocks[CK_AVX512_ROWS + 1] = {
+    0, avx512_indirect_1, avx512_indirect_2, avx512_indirect_3, avx512_indirect_4,
+    avx512_indirect_5, avx512_indirect_6, avx512_indirect_7, avx512_indirect_8};
 
 // Panel by panel, so one panel (k × 32 floats) stays in L1 or L2 while every row block of A passes over it.
 __attribute__((target("avx512f"))) static void gemm_packed_avx512(long m, long n, long k, const float *a, long lda,
+                                                                  const float *const *a_rows, const long *k_offsets,
                                                                   const float *packed, float *c, long ldc,
                                                                   const float *const *d) {
     for (long j0 = 0; j0 < n; j0 += NR) {
@@ -112,16 +127,21 @@ __attribute__((target("avx512f"))) static void gemm_packed_avx512(long m, long n
         __mmask16 high = width <= 16 ? 0 : width >= 32 ? 0xFFFF : (__mmask16)((1u << (width - 16)) - 1);
         for (long i = 0; i < m; i += CK_AVX512_ROWS) {
             long rows = m - i < CK_AVX512_ROWS ? m - i : CK_AVX512_ROWS;
-            avx512_blocks[rows](k, a + i * lda, lda, packed + j0 * k, c + i * ldc + j0, ldc, d ? d + i : 0, j0, low, high);
+            if (a_rows)
+                avx512_indirect_blocks[rows](k, a_rows + i, k_offsets, packed + j0 * k, c + i * ldc + j0, ldc,
+                                             d ? d + i : 0, j0, low, high);
+            else
+                avx512_blocks[rows](k, a + i * lda, lda, packed + j0 * k, c + i * ldc + j0, ldc, d ? d + i : 0, j0, low,
+                                    high);
         }
     }
 }
 
 // AVX2+FMA: up to 6 rows × 16 columns (half a panel), 12 accumulators of the 16 registers.
 #define CK_AVX2_ROWS 6
-#define DEFINE_AVX2_BLOCK(MR)                                                                                \
-    __attribute__((target("avx2,fma"))) static void avx2_block_##MR(                                       \
-        long k, const float *a, long lda, const float *half, float *c, long ldc, const float *const *d,       \
+#define DEFINE_AVX2_BLOCK(NAME, MR, A_PARAMS, A_AT)                                                                              \
+    __attribute__((target("avx2,fma"))) static void NAME##_##MR(                                          \
+        long k, A_PARAMS, const float *half, float *c, long ldc, const float *const *d,       \
         long j0, long width) {                                                                             \
         __m256 c0[MR], c1[MR];                                                                             \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                                 \
@@ -131,7 +151,7 @@ __attribute__((target("avx512f"))) static void gemm_packed_avx512(long m, long n
         for (long p = 0; p < k; p++) {                                                                     \
             __m256 b0 = _mm256_loadu_ps(half + p * NR), b1 = _mm256_loadu_ps(half + p * NR + 8);            \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                             \
-                __m256 x = _mm256_broadcast_ss(a + r * lda + p);                                           \
+                __m256 x = _mm256_set1_ps(A_AT(r, p));                                                     \
                 c0[r] = _mm256_fmadd_ps(x, b0, c0[r]);                                                     \
                 c1[r] = _mm256_fmadd_ps(x, b1, c1[r]);                                                     \
             }                                                                                              \
@@ -153,18 +173,26 @@ __attribute__((target("avx512f"))) static void gemm_packed_avx512(long m, long n
             }                                                                                              \
         }                                                                                                  \
     }
-DEFINE_AVX2_BLOCK(1)
-DEFINE_AVX2_BLOCK(2)
-DEFINE_AVX2_BLOCK(3)
-DEFINE_AVX2_BLOCK(4)
-DEFINE_AVX2_BLOCK(5)
-DEFINE_AVX2_BLOCK(6)
+#define DEFINE_AVX2_BLOCKS(MR)                                            \
+    DEFINE_AVX2_BLOCK(avx2_block, MR, CK_A_MATRIX, CK_A_MATRIX_AT)        \
+    DEFINE_AVX2_BLOCK(avx2_indirect, MR, CK_A_INDIRECT, CK_A_INDIRECT_AT)
+DEFINE_AVX2_BLOCKS(1)
+DEFINE_AVX2_BLOCKS(2)
+DEFINE_AVX2_BLOCKS(3)
+DEFINE_AVX2_BLOCKS(4)
+DEFINE_AVX2_BLOCKS(5)
+DEFINE_AVX2_BLOCKS(6)
 
 typedef void (*avx2_block)(long, const float *, long, const float *, float *, long, const float *const *, long, long);
 static const avx2_block avx2_blocks[CK_AVX2_ROWS + 1] = {
     0, avx2_block_1, avx2_block_2, avx2_block_3, avx2_block_4, avx2_block_5, avx2_block_6};
+typedef void (*avx2_indirect_block)(long, const float *const *, const long *, const float *, float *, long,
+                                    const float *const *, long, long);
+static const avx2_indirect_block avx2_indirect_blocks[CK_AVX2_ROWS + 1] = {
+    0, avx2_indirect_1, avx2_indirect_2, avx2_indirect_3, avx2_indirect_4, avx2_indirect_5, avx2_indirect_6};
 
 __attribute__((target("avx2,fma"))) static void gemm_packed_avx2(long m, long n, long k, const float *a, long lda,
+                                                                 const float *const *a_rows, const long *k_offsets,
                                                                  const float *packed, float *c, long ldc,
                                                                  const float *const *d) {
     for (long j0 = 0; j0 < n; j0 += 16) {
@@ -172,7 +200,11 @@ __attribute__((target("avx2,fma"))) static void gemm_packed_avx2(long m, long n,
         const float *half = packed + (j0 / NR) * NR * k + j0 % NR;
         for (long i = 0; i < m; i += CK_AVX2_ROWS) {
             long rows = m - i < CK_AVX2_ROWS ? m - i : CK_AVX2_ROWS;
-            avx2_blocks[rows](k, a + i * lda, lda, half, c + i * ldc + j0, ldc, d ? d + i : 0, j0, width);
+            if (a_rows)
+                avx2_indirect_blocks[rows](k, a_rows + i, k_offsets, half, c + i * ldc + j0, ldc, d ? d + i : 0, j0,
+                                           width);
+            else
+                avx2_blocks[rows](k, a + i * lda, lda, half, c + i * ldc + j0, ldc, d ? d + i : 0, j0, width);
         }
     }
 }
@@ -181,20 +213,20 @@ __attribute__((target("avx2,fma"))) static void gemm_packed_avx2(long m, long n,
 
 // One call over at most ROW_GROUP rows, D as row pointers (or NULL).
 #define ROW_GROUP 64
-static void gemm_packed_group(int level, long m, long n, long k, const float *a, long lda, const float *packed, float *c,
-                              long ldc, const float *const *d) {
+static void gemm_packed_group(int level, long m, long n, long k, const float *a, long lda, const float *const *a_rows,
+                              const long *k_offsets, const float *packed, float *c, long ldc, const float *const *d) {
     if (k <= 0) {
         for (long i = 0; i < m; i++)
             for (long j = 0; j < n; j++) c[i * ldc + j] = d ? d[i][j] : 0;
         return;
     }
 #if defined(__x86_64__) && !defined(CK_SINGLE_PATH)
-    if (level == 2) return gemm_packed_avx512(m, n, k, a, lda, packed, c, ldc, d);
-    if (level == 1) return gemm_packed_avx2(m, n, k, a, lda, packed, c, ldc, d);
+    if (level == 2) return gemm_packed_avx512(m, n, k, a, lda, a_rows, k_offsets, packed, c, ldc, d);
+    if (level == 1) return gemm_packed_avx2(m, n, k, a, lda, a_rows, k_offsets, packed, c, ldc, d);
 #else
     (void)level;
 #endif
-    gemm_packed_generic(m, n, k, a, lda, packed, c, ldc, d);
+    gemm_packed_generic(m, n, k, a, lda, a_rows, k_offsets, packed, c, ldc, d);
 }
 
 // The instruction set to use: the widest the CPU has, resolved once (concurrent first calls store the same value).
@@ -219,7 +251,7 @@ void ck_gemm_packed_isa(int level, long m, long n, long k, const float *a, long 
         long rows = m - i0 < ROW_GROUP ? m - i0 : ROW_GROUP;
         const float *rowsOfD[ROW_GROUP];
         for (long r = 0; r < rows; r++) rowsOfD[r] = d ? d + (i0 + r) * ldd : 0;
-        gemm_packed_group(level, rows, n, k, a + i0 * lda, lda, packed, c + i0 * ldc, ldc, d ? rowsOfD : 0);
+        gemm_packed_group(level, rows, n, k, a + i0 * lda, lda, 0, 0, packed, c + i0 * ldc, ldc, d ? rowsOfD : 0);
     }
 }
 
@@ -231,5 +263,23 @@ void ck_gemm_packed(long m, long n, long k, const float *a, long lda, const floa
 void ck_gemm_packed_rows(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
                          const float *const *d_rows) {
     if (m <= 0 || n <= 0) return;
-    gemm_packed_group(gemm_packed_level(), m, n, k, a, lda, packed, c, ldc, d_rows);
+    gemm_packed_group(gemm_packed_level(), m, n, k, a, lda, 0, 0, packed, c, ldc, d_rows);
+}
+
+void ck_gemm_packed_indirect_isa(int level, long m, long n, long k, const float *const *a_rows, const long *k_offsets,
+                                 const float *packed, float *c, long ldc, const float *d, long ldd) {
+    if (m <= 0 || n <= 0) return;
+    int supported = gemm_packed_level();
+    if (level > supported) level = supported;
+    for (long i0 = 0; i0 < m; i0 += ROW_GROUP) {
+        long rows = m - i0 < ROW_GROUP ? m - i0 : ROW_GROUP;
+        const float *rowsOfD[ROW_GROUP];
+        for (long r = 0; r < rows; r++) rowsOfD[r] = d ? d + (i0 + r) * ldd : 0;
+        gemm_packed_group(level, rows, n, k, 0, 0, a_rows + i0, k_offsets, packed, c + i0 * ldc, ldc, d ? rowsOfD : 0);
+    }
+}
+
+void ck_gemm_packed_indirect(long m, long n, long k, const float *const *a_rows, const long *k_offsets, const float *packed,
+                             float *c, long ldc, const float *d, long ldd) {
+    ck_gemm_packed_indirect_isa(gemm_packed_level(), m, n, k, a_rows, k_offsets, packed, c, ldc, d, ldd);
 }

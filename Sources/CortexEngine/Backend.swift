@@ -138,16 +138,31 @@ public protocol Backend: AnyObject, Sendable {
     /// c = a·b (+ beta·c) on row-major matrices with leading dimensions and transpose flags.
     func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, _ a: Operand, lda: Int, _ b: Operand, ldb: Int,
               beta: Float, into c: Operand, ldc: Int)
-    /// out (rows, outFeatures) = act(input (rows, inFeatures) · weightᵀ + bias), act ReLU or none: a dense layer's
-    /// inference forward as one call, with nothing recorded.
-    func denseForward(rows: Int, inFeatures: Int, outFeatures: Int, input: Operand, weight: Operand, bias: Operand?, relu: Bool,
-                      into out: Operand)
     /// c[i] = alpha · op(a[i]) · op(b[i]) for every index i of c's batch axes, c being contiguous (batch…, m, n).
     /// `a` and `b` are (batch…, rows, cols) views with any batch strides (0 broadcasts one matrix to many); each
     /// matrix is row-major with leading dimension lda/ldb, read transposed when asked: attention's per-head
     /// slices of a projection and transposed keys go in as they are, without copies.
     func batchedGemm(m: Int, n: Int, k: Int, alpha: Float, _ a: Operand, transposeA: Bool, lda: Int, _ b: Operand, transposeB: Bool,
                      ldb: Int, into c: Operand)
+
+    // MARK: Planned inference: weights packed once, activations channels-last, nothing recorded
+    /// out (rows, outFeatures) = act(input (rows, inFeatures) · weightᵀ + bias), act ReLU or none: a dense layer's
+    /// inference forward as one call.
+    func denseForward(rows: Int, inFeatures: Int, outFeatures: Int, input: Operand, weight: Operand, bias: Operand?, relu: Bool,
+                      into out: Operand)
+    /// Floats `packWeight` writes for an n × k weight, in the backend's own layout.
+    func packedWeightCount(k: Int, n: Int) -> Int
+    /// Packs a contiguous (n, k) weight, one row per output — for a convolution, (out, kH, kW, in) — for
+    /// `convolutionBlock`, whose GEMM then never packs it again.
+    func packWeight(_ weight: Operand, k: Int, n: Int, into packed: Operand)
+    /// Floats of scratch `convolutionBlock` needs for this geometry (at the current thread count).
+    func convolutionBlockScratchCount(_ conv: ConvGeometry, pool: PoolGeometry?) -> Int
+    /// out = maxPool(act(conv(input) + bias)) over channels-last data, as one call: `input` is an (N, H, W, C) view
+    /// (any strides: an NCHW tensor's permuted view goes in as it is), `out` contiguous (N, OH, OW, out channels)
+    /// of the pool (of the convolution without one); act is ReLU or none. `pool` windows use its kernel, stride and
+    /// padding, its planes and input size being the convolution's output. Groups must be 1.
+    func convolutionBlock(_ conv: ConvGeometry, pool: PoolGeometry?, relu: Bool, input: Operand, packedWeight: Operand,
+                          bias: Operand?, scratch: Operand, into out: Operand)
 
     // MARK: Convolution (NCHW, OIHW)
     /// out = conv(input, weight) + bias (one per output channel, when given).

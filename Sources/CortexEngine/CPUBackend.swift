@@ -181,18 +181,6 @@ public class CPUBackend: Backend, @unchecked Sendable {
                    beta: beta, c: c.floats, ldc: ldc)
     }
 
-    public func denseForward(rows: Int, inFeatures: Int, outFeatures: Int, input: Operand, weight: Operand, bias: Operand?, relu: Bool,
-                             into out: Operand) {
-        check(input, "dense"); check(weight, "dense"); check(bias, "dense"); check(out, "dense")
-        let x = input.floats, w = weight.floats, y = out.floats
-        // The bias rows first, the product accumulated onto them (BLAS.sgemm splits a one-row product over the cores
-        // by columns), then ReLU in place.
-        if let b = bias?.floats { for r in 0..<rows { (y + r * outFeatures).update(from: b, count: outFeatures) } }
-        BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, a: x, lda: inFeatures, b: w,
-                   ldb: inFeatures, beta: bias == nil ? 0 : 1, c: y, ldc: outFeatures)
-        if relu { Unary.apply(.relu, UnsafePointer(y), y, count: rows * outFeatures) }
-    }
-
     public func batchedGemm(m: Int, n: Int, k: Int, alpha: Float, _ a: Operand, transposeA: Bool, lda: Int, _ b: Operand,
                             transposeB: Bool, ldb: Int, into c: Operand) {
         check(a, "matmul"); check(b, "matmul"); check(c, "matmul")

@@ -87,6 +87,30 @@ void ck_im2col(const float *img, float *col, long channels, long height, long wi
 void ck_col2im(const float *col, float *img, long channels, long height, long width,
                long kh, long kw, long ph, long pw, long sh, long sw, long dh, long dw);
 
+// ---- Channels-last convolution pieces for planned inference (conv_nhwc.c) ----
+
+/// Rows [row0, row0 + rows) of the im2col matrix of a convolution over channels-last input, each row one output
+/// pixel's receptive field laid out (ky, kx, channel), kh·kw·channels floats, zero where it reads padding.
+/// x is addressed as x[n·ns + iy·hs + ix·ws + c·cs]. Rows are grouped: see conv_nhwc.c for the row order
+/// (grid_h × grid_w groups of group_h × group_w pixels per image; groups of 1×1 give raster order).
+void ck_im2col_nhwc(const float *x, long ns, long hs, long ws, long cs, long channels, long height, long width, long kh, long kw,
+                    long sh, long sw, long ph, long pw, long dh, long dw, long grid_h, long grid_w, long group_h, long group_w,
+                    long row0, long rows, float *col);
+/// For a convolution without padding, read by ck_gemm_packed_indirect: pointers[r] addresses the first input of
+/// GEMM row row0 + r's window (same row order as ck_im2col_nhwc), and offsets[p] (kh·kw·channels of them) the
+/// patch element p = (ky·kw + kx)·channels + c relative to it.
+void ck_conv_row_pointers_nhwc(const float *x, long ns, long hs, long ws, long sh, long sw, long grid_h, long grid_w,
+                               long group_h, long group_w, long row0, long rows, const float **pointers);
+void ck_conv_patch_offsets_nhwc(long hs, long ws, long cs, long channels, long kh, long kw, long dh, long dw, long *offsets);
+/// out (groups, channels) = the maximum of each run of `group` consecutive rows of `rows` (groups·group, channels),
+/// then max(·, 0) when relu. NaN propagates.
+void ck_max_rows(const float *rows, long groups, long group, long channels, int relu, float *out);
+/// Max pooling of channels-last x (·, h, w, channels) into y (·, oh, ow, channels), output rows (image, oy)
+/// [row0, row0 + rows): windows clipped to the input (padding never wins), NaN propagates, then max(·, 0)
+/// when relu. Every window must hold at least one input element.
+void ck_max_pool_nhwc(const float *x, long h, long w, long channels, long oh, long ow, long kh, long kw, long sh, long sw,
+                      long ph, long pw, int relu, long row0, long rows, float *y);
+
 // ---- Max pooling over (planes, h, w), PyTorch semantics ----
 
 /// y (planes, oh, ow) = the maximum of each kh x kw window at stride (sh, sw) with zero-width padding (ph, pw)
@@ -133,6 +157,14 @@ void ck_gemm_packed(long m, long n, long k, const float *a, long lda, const floa
 /// rows of a table picked by token, for instance. No row may overlap C unless it is that row of C.
 void ck_gemm_packed_rows(long m, long n, long k, const float *a, long lda, const float *packed, float *c, long ldc,
                          const float *const *d_rows);
+/// ck_gemm_packed with A read indirectly: row r's element p is a_rows[r][k_offsets[p]] — a convolution's receptive
+/// field taken from the image in place (row pointers to each output pixel's first input, offsets of each tap and
+/// channel), with no im2col copy.
+void ck_gemm_packed_indirect(long m, long n, long k, const float *const *a_rows, const long *k_offsets, const float *packed,
+                             float *c, long ldc, const float *d, long ldd);
+/// ck_gemm_packed_indirect on a chosen instruction set, as ck_gemm_packed_isa.
+void ck_gemm_packed_indirect_isa(int level, long m, long n, long k, const float *const *a_rows, const long *k_offsets,
+                                 const float *packed, float *c, long ldc, const float *d, long ldd);
 /// ck_gemm_packed on a chosen instruction set (2 AVX-512F, 1 AVX2+FMA, 0 portable; lowered to what the CPU
 /// has), so tests can check every path on one machine.
 void ck_gemm_packed_isa(int level, long m, long n, long k, const float *a, long lda, const float *packed, float *c,

@@ -18,16 +18,21 @@ extension PoolGeometry {
 
 private func poolGeometry(_ input: Tensor, kernel: [Int], stride: [Int]?, padding: [Int], ceilMode: Bool, op: String) -> PoolGeometry {
     input.requireFloat(op)
-    require(input.rank == 4 || input.rank == 3, "\(op): input must be (N, C, H, W) or (C, H, W), got shape \(input.shape)")
+    return poolGeometry(input.shape, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode, op: op)
+}
+
+/// The windows of a pooling over input of `shape` (N, C, H, W) or (C, H, W), checked as the op checks them.
+func poolGeometry(_ shape: [Int], kernel: [Int], stride: [Int]?, padding: [Int], ceilMode: Bool, op: String) -> PoolGeometry {
+    require(shape.count == 4 || shape.count == 3, "\(op): input must be (N, C, H, W) or (C, H, W), got shape \(shape)")
     let (kh, kw) = pair(kernel, "kernelSize", op)
     let (sh, sw) = pair(stride ?? kernel, "stride", op), (ph, pw) = pair(padding, "padding", op)
     require(kh > 0 && kw > 0 && sh > 0 && sw > 0, "\(op): kernel size and stride must be positive")
     require(ph >= 0 && pw >= 0 && ph * 2 <= kh && pw * 2 <= kw, "\(op): padding \(padding) must be at most half the kernel size \(kernel)")
-    let h = input.shape[input.rank - 2], w = input.shape[input.rank - 1]
+    let h = shape[shape.count - 2], w = shape[shape.count - 1]
     let oh = pooledSize(h, kernel: kh, stride: sh, padding: ph, ceilMode: ceilMode)
     let ow = pooledSize(w, kernel: kw, stride: sw, padding: pw, ceilMode: ceilMode)
-    require(oh > 0 && ow > 0, "\(op): input shape \(input.shape) is too small for kernel \(kernel)")
-    return PoolGeometry(planes: input.shape.dropLast(2).reduce(1, *), height: h, width: w, outH: oh, outW: ow,
+    require(oh > 0 && ow > 0, "\(op): input shape \(shape) is too small for kernel \(kernel)")
+    return PoolGeometry(planes: shape.dropLast(2).reduce(1, *), height: h, width: w, outH: oh, outW: ow,
                         kh: kh, kw: kw, sh: sh, sw: sw, ph: ph, pw: pw)
 }
 

@@ -1,5 +1,6 @@
-// The packed GEMM of the recurrent scans against a plain triple loop, on every instruction-set path this
-// machine has (AVX-512, AVX2, portable), over shapes that leave partial register blocks and panels.
+// The packed GEMM of the recurrent scans and planned convolutions against a plain triple loop, on every
+// instruction-set path this machine has (AVX-512, AVX2, portable), over shapes that leave partial register
+// blocks and panels; A read as a matrix or indirectly (row pointers and per-element offsets).
 import CCortexKernels
 import Testing
 
@@ -77,6 +78,35 @@ struct PackedGemmTests {
                 for p in 0..<k { sum += Double(a[i * k + p]) * Double(b[p * n + j]) }
                 #expect(abs(c[i * n + j] - Float(sum)) < 1e-5, "row \(i) column \(j)")
             }
+        }
+    }
+
+    @Test(arguments: [(1, 1, 1), (9, 33, 17), (13, 64, 288), (70, 32, 9)])
+    func readsAIndirectlyOnEveryPath(shape: (Int, Int, Int)) {
+        // Row i's element p sits at source[start[i] + offsets[p]]: rows that overlap and elements out of order, as
+        // a convolution's windows over one image.
+        let (m, n, k) = shape
+        let offsets = (0..<k).map { ($0 * 7) % (k + 5) }
+        let starts = (0..<m).map { $0 * 3 }
+        let source = (0..<(3 * m + k + 5)).map { Self.value($0, 8) }
+        let b = (0..<(n * k)).map { Self.value($0, 9) }, bias = (0..<n).map { Self.value($0, 10) }
+        var packed = [Float](repeating: .nan, count: max(1, ck_packed_size(k, n)))
+        ck_pack_b(b, k, 1, k, n, &packed)
+        for level in [2, 1, 0] {
+            var c = [Float](repeating: .nan, count: m * n)
+            source.withUnsafeBufferPointer { s in
+                let rows: [UnsafePointer<Float>?] = starts.map { s.baseAddress! + $0 }
+                ck_gemm_packed_indirect_isa(Int32(level), m, n, k, rows, offsets, packed, &c, n, bias, 0)
+            }
+            var worst: Float = 0
+            for i in 0..<m {
+                for j in 0..<n {
+                    var sum = Double(bias[j])
+                    for p in 0..<k { sum += Double(source[starts[i] + offsets[p]]) * Double(b[j * k + p]) }
+                    worst = max(worst, abs(c[i * n + j] - Float(sum)))
+                }
+            }
+            #expect(worst <= 1e-5 * Float(max(k, 1)), "m \(m) n \(n) k \(k) level \(level): \(worst)")
         }
     }
 }
