@@ -1,10 +1,11 @@
 // Model families whose step is not "loss, backward, step" train through the same Trainer: a VAE (a
 // two-term loss and a sampling generator) and a GAN (two optimisers, alternating) on a few hundred
-// Fashion-MNIST images, with callbacks, progress and checkpoints; a GAN killed with SIGKILL resumes to
-// the weights of an uninterrupted run (issue 12, item 6).
+// Fashion-MNIST images, with callbacks, progress and checkpoints; CortexModels' DCGAN killed with SIGKILL
+// resumes to the weights of an uninterrupted run (issue 12, item 6; the generative-models issue, item 6).
 import Foundation
 import Testing
 @testable import Cortex
+import CortexModels
 
 /// The first `count` training images of the subset bundled with `cortex`, flattened to 784 values.
 private func fashionImages(_ count: Int) throws -> TensorDataset {
@@ -62,7 +63,7 @@ private final class VAEStep: TrainingStep {
 }
 
 /// A GAN on flattened images: generator 16 → 128 → 784 (sigmoid), discriminator 784 → 128 → 1 (a logit).
-final class GAN: Module {
+final class FlatGAN: Module {
     let generator: Sequential, discriminator: Sequential
     let noise: RandomGenerator
 
@@ -77,9 +78,9 @@ final class GAN: Module {
 }
 
 /// One discriminator step on real and generated images, then one generator step.
-final class GANStep: TrainingStep {
-    let gan: GAN, generatorOptimizer: Adam, discriminatorOptimizer: Adam
-    init(_ gan: GAN) {
+final class FlatGANStep: TrainingStep {
+    let gan: FlatGAN, generatorOptimizer: Adam, discriminatorOptimizer: Adam
+    init(_ gan: FlatGAN) {
         self.gan = gan
         generatorOptimizer = Adam(gan.generator.parameters(), learningRate: 1e-3, betas: (0.5, 0.999))
         discriminatorOptimizer = Adam(gan.discriminator.parameters(), learningRate: 1e-3, betas: (0.5, 0.999))
@@ -110,14 +111,15 @@ final class GANStep: TrainingStep {
 
 /// Trains the GAN for `epochs` with a checkpoint per epoch in `directory`; `killAt` ends the process with
 /// SIGKILL after that (epoch, batch), as a crash or an out-of-memory kill would.
-func ganRun(directory: URL, epochs: Int, resume: Bool, killAt: (epoch: Int, batch: Int)? = nil) throws -> GAN {
-    let gan = GAN(seed: 3)
-    let trainer = Trainer(gan, step: GANStep(gan))
+func ganRun(directory: URL, epochs: Int, resume: Bool, killAt: (epoch: Int, batch: Int)? = nil) throws -> CortexModels.GAN {
+    let gan = CortexModels.GAN(imageShape: [1, 28, 28], latentSize: 16, width: 8, seed: 3)
+    let trainer = Trainer(gan, step: CortexModels.GANStep(gan))
     let checkpointer = Checkpointer(directory: directory)
     if resume { try trainer.resume(from: checkpointer.file) }
     var callbacks: [any Callback] = [checkpointer]
     if let killAt { callbacks.append(KillAt(epoch: killAt.epoch, batch: killAt.batch)) }
-    let images = try fashionImages(240)
+    let flat = try fashionImages(240)
+    let images = TensorDataset(inputs: flat.inputs.reshaped([240, 1, 28, 28]), targets: flat.targets)
     try trainer.fit(images, epochs: epochs, batchSize: 40, seed: 5, callbacks: callbacks)
     return gan
 }
@@ -201,8 +203,8 @@ struct TrainingStepTests {
 
     @Test func aGANTrainsItsTwoOptimisersThroughTheTrainer() throws {
         let images = try fashionImages(480)
-        let gan = GAN(seed: 2)
-        let trainer = Trainer(gan, step: GANStep(gan))
+        let gan = FlatGAN(seed: 2)
+        let trainer = Trainer(gan, step: FlatGANStep(gan))
         // How far the generated images' mean image is from the real one (mean squared pixel difference).
         let realMean = images.inputs.mean(dim: 0)
         func gap() -> Float { noGrad { (gan.sample(480).mean(dim: 0) - realMean).pow(2).mean().item() } }
