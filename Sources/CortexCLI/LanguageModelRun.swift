@@ -119,10 +119,20 @@ extension TrainCommand {
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "generate", abstract: "Continue a prompt with a trained language model (cortex train --data fortunes), streaming.")
+        commandName: "generate",
+        abstract: "Continue a prompt with a trained language model (streaming), or draw new images from a generative model as a PNG grid.")
 
-    @Option(name: .customLong("run"), help: "The run directory of a language model.")
+    @Option(name: .customLong("run"), help: "The run directory of a language model or of a vae, cvae, gan, cgan, rbm or dbn.")
     var runDirectory: String
+
+    @Option(parsing: .unconditional, help: "Images to draw (generative models; default 64).")
+    var count = 64
+
+    @Option(name: .customLong("class"), help: "The class to draw, by index or name (cvae, cgan; default: every class in turn).")
+    var classLabel: String?
+
+    @Option(help: "The PNG file for the grid of images (default: samples.png in the run directory).")
+    var output: String?
 
     @Option(help: "The text to continue.")
     var prompt = "The "
@@ -144,10 +154,12 @@ struct GenerateCommand: ParsableCommand {
         if let topK, topK < 1 { throw ValidationError("--top-k must be positive, not \(topK)") }
         guard (1...100_000).contains(maxTokens) else { throw ValidationError("--max-tokens must be between 1 and 100000, not \(maxTokens)") }
         guard !prompt.isEmpty else { throw ValidationError("--prompt is empty") }
+        guard (1...10_000).contains(count) else { throw ValidationError("--count must be between 1 and 10000, not \(count)") }
     }
 
     func run() throws {
         let directory = URL(fileURLWithPath: runDirectory)
+        if GenerativeRunConfig.exists(in: directory) { return try generateImages(directory) }
         let config = try LanguageModelRunConfig.read(from: directory)
         let model = config.makeModel()
         try model.loadStateDict(try loadSafetensors(directory.appendingPathComponent("model.safetensors")))
@@ -158,5 +170,33 @@ struct GenerateCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(config.vocabulary.decode([id]).utf8))
         }
         print()
+    }
+}
+
+extension GenerateCommand {
+    /// Draws `count` images from a generative run and writes them as one PNG grid.
+    func generateImages(_ directory: URL) throws {
+        let (config, model) = try GenerativeRunConfig.loadModel(from: directory)
+        guard config.kind.generates else {
+            throw CLIError("a \(config.model) run reconstructs images but draws no new ones; generate from a vae, cvae, gan, cgan, rbm or dbn run")
+        }
+        var label: Int?
+        if let classLabel {
+            guard config.kind.isConditional else { throw CLIError("--class needs a conditional model (cvae or cgan), not \(config.model)") }
+            label = Int(classLabel) ?? config.classNames.firstIndex { $0.lowercased() == classLabel.lowercased() }
+            guard let label, label >= 0 && label < config.classes else {
+                throw CLIError("unknown --class '\(classLabel)': use 0…\(config.classes - 1) or one of \(config.classNames.joined(separator: ", "))")
+            }
+        }
+        let images = drawSamples(model, config: config, count: count, seed: seed, classLabel: label)
+        let per = config.imageShape.reduce(1, *), values = images.scalars
+        let tiles = (0..<count).map { Array(values[($0 * per)..<(($0 + 1) * per)]) }
+        let columns = config.kind.isConditional && label == nil ? config.classes : min(count, 16)
+        let picture = ReportPicture.grid(tiles, width: config.imageShape[2], height: config.imageShape[1], columns: columns)
+        let file = output.map { URL(fileURLWithPath: $0) } ?? directory.appendingPathComponent("samples.png")
+        do { try picture.pngData.write(to: file, options: .atomic) } catch {
+            throw CLIError("cannot write \(file.path): \(plainDescription(error, namingPath: false))")
+        }
+        print("\(count) images from \(config.model) (seed \(seed)) in \(file.path)")
     }
 }

@@ -21,11 +21,17 @@ struct RunDirectory {
 
     /// What a run directory holds; anything else in --output means it is not one.
     static let runFiles: Set<String> = ["model.safetensors", "config.json", "history.csv", "checkpoint.safetensors", "report.html",
-                                        "language-model.json"]
+                                        "language-model.json", "generative-model.json", "epoch-samples.safetensors", "classifier.safetensors",
+                                        "fine-tune", "layer-1", "layer-2", "layer-3", "layer-4", "samples.png"]
 
     /// Whether `url` holds a checkpoint and config to continue from.
     private static func isResumable(_ url: URL) -> Bool {
-        ["checkpoint.safetensors", "config.json"].allSatisfy { manager.fileExists(atPath: url.appendingPathComponent($0).path) }
+        let exists = { (name: String) in manager.fileExists(atPath: url.appendingPathComponent(name).path) }
+        // A generative run keeps its config in generative-model.json, and a DBN's checkpoints in one folder per stage.
+        if exists("generative-model.json") {
+            return exists("checkpoint.safetensors") || ["layer-1", "fine-tune"].contains { exists("\($0)/checkpoint.safetensors") }
+        }
+        return ["checkpoint.safetensors", "config.json"].allSatisfy(exists)
     }
 
     /// Visible entries of a directory (none when it does not exist).
@@ -103,6 +109,14 @@ struct RunDirectory {
     }
 
     /// Removes the staging directory (a run that failed before it trained).
+    /// The model kind of the generative run to resume (the unfinished one first), or nil when it is not one.
+    func savedGenerativeKind() throws -> GenerativeKind? {
+        for url in [staging, final] where GenerativeRunConfig.exists(in: url) {
+            return GenerativeKind(rawValue: try GenerativeRunConfig.read(from: url).model)
+        }
+        return nil
+    }
+
     func discardStaging() { try? Self.manager.removeItem(at: staging) }
 
     /// Whether the staging directory holds a checkpoint worth resuming (else it is removed: nothing ran).

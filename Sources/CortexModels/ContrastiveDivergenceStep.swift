@@ -18,19 +18,25 @@ public final class ContrastiveDivergenceStep: TrainingStep {
     }
 
     public var optimizers: [String: Optimizer] { ["optimizer": optimizer] }
-    public var metric: (name: String, lowerIsBetter: Bool)? { ("reconstruction", true) }
+    /// The pseudo-log-likelihood for binary units (higher better), the reconstruction error for Gaussian ones.
+    public var metric: (name: String, lowerIsBetter: Bool)? {
+        rbm.visibleUnits == .bernoulli ? ("pseudo_likelihood", false) : ("reconstruction", true)
+    }
 
     /// The loss shown and checked is the reconstruction error (CD follows no loss of its own); the free-energy
-    /// gap between data and chain is reported beside it.
+    /// gap between data and chain, and for binary units the batch's pseudo-likelihood (before the update, drawn
+    /// from the machine's sampler), are reported beside it.
     public func train(on batch: Batch, trainer: Trainer) throws -> StepOutput {
         let v = batch.input.flattened(from: 1)
         let persistent = rbm.persistentChain.shape[0] > 0
+        let likelihood = rbm.visibleUnits == .bernoulli ? rbm.pseudoLikelihood(v, generator: rbm.sampler) : nil
         let (result, chain) = rbm.contrastiveDivergence(v, k: k, chain: persistent ? rbm.persistentChain : nil, generator: rbm.sampler)
         guard result.reconstructionError.isFinite else { return StepOutput(loss: result.reconstructionError) }
         optimizer.step()
         if let chain { rbm.persistentChain = chain }
-        return StepOutput(loss: result.reconstructionError,
-                          values: ["reconstruction": result.reconstructionError, "free_energy_gap": result.freeEnergyGap])
+        var values = ["reconstruction": result.reconstructionError, "free_energy_gap": result.freeEnergyGap]
+        if let likelihood { values["pseudo_likelihood"] = likelihood }
+        return StepOutput(loss: result.reconstructionError, values: values)
     }
 
     /// Reconstruction error, and for binary units the pseudo-log-likelihood (from a generator of its own, so

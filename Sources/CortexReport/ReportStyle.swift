@@ -43,6 +43,13 @@ extension RunReport {
     path.line { fill: none; stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; }
     .legend text { font-size: 12px; }
 
+    figure.picture { margin: 0 0 18px; }
+    figure.picture figcaption { margin: 0 0 8px; color: var(--muted); font-size: 14px; }
+    figure.picture figcaption strong { color: var(--ink); font-weight: 600; margin-right: 6px; }
+    figure.picture img { display: block; max-width: 100%; height: auto; image-rendering: pixelated; }
+    .legend-row { margin: 6px 0 0; font-size: 13px; }
+    .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin: 0 4px 0 10px; vertical-align: -1px; }
+
     .matrix-row { display: flex; flex-wrap: wrap; gap: 18px; align-items: stretch; }
     .matrix-row > .card { flex: 1 1 460px; min-width: 0; margin-bottom: 18px; }
     .heatmap .label { font-size: 12px; }

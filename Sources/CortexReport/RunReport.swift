@@ -35,10 +35,14 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var samples: [ReportImage]
     /// Text the model wrote (a language model's samples), each under a caption such as its prompt.
     public var texts: [ReportText]?
+    /// Pictures of what a generative model made: reconstructions, samples, code maps, filters.
+    public var figures: [ReportFigure]?
+    /// Charts of values the training step reported per epoch (a GAN's two losses).
+    public var valueCharts: [ReportValueChart]?
 
     public init(title: String, summary: [ReportItem] = [], history: History, classNames: [String] = [],
                 confusionMatrix: [[Int]]? = nil, perClass: [ReportClassScores]? = nil, rocCurves: [ReportROCCurve] = [],
-                samples: [ReportImage] = [], texts: [ReportText] = []) {
+                samples: [ReportImage] = [], texts: [ReportText] = [], figures: [ReportFigure] = [], valueCharts: [ReportValueChart] = []) {
         self.title = title
         self.summary = summary
         self.history = history
@@ -48,11 +52,13 @@ public struct RunReport: Sendable, Codable, Equatable {
         self.rocCurves = rocCurves
         self.samples = samples
         self.texts = texts.isEmpty ? nil : texts
+        self.figures = figures.isEmpty ? nil : figures
+        self.valueCharts = valueCharts.isEmpty ? nil : valueCharts
     }
 
     /// The complete HTML document.
     public func html() -> String {
-        var sections = [headerSection(), trainingSection()]
+        var sections = [headerSection(), trainingSection(), valueChartsSection(), figuresSection()]
         // The matrix and the per-class table tell one story: side by side when there is room.
         let classSections = [confusionSection(), perClassSection()].filter { !$0.isEmpty }
         if classSections.count == 2 {

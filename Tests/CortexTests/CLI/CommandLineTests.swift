@@ -4,15 +4,15 @@ import Foundation
 import Testing
 
 /// The `cortex` executable built next to this test bundle.
-private let cortexBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cortex")
+let cortexBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cortex")
 
-private struct Run {
+struct CortexRun {
     let status: Int32
     let output: String
     let error: String
 }
 
-private func cortex(_ arguments: [String]) throws -> Run {
+func cortex(_ arguments: [String]) throws -> CortexRun {
     let process = Process()
     process.executableURL = cortexBinary
     process.arguments = arguments
@@ -22,7 +22,7 @@ private func cortex(_ arguments: [String]) throws -> Run {
     try process.run()
     let output = out.fileHandleForReading.readDataToEndOfFile(), error = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self), error: String(decoding: error, as: UTF8.self))
+    return CortexRun(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self), error: String(decoding: error, as: UTF8.self))
 }
 
 /// A small two-class table: the class is whether x + y > 0, plus a categorical column.
