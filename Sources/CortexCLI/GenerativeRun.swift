@@ -265,30 +265,11 @@ struct GenerativeTraining {
         let images = test.inputs
         switch model {
         case let ae as Autoencoder:
-            return ["mse": Double(noGrad { batched(images) { mseLoss(ae($0), $0, reduction: .sum) } } / Float(images.count))]
+            return ["mse": ae.reconstructionMSE(images)]
         case let vae as VariationalAutoencoder:
-            // One code per example from a fixed seed: the test negative ELBO in nats per example; and the squared error
-            // of the reconstruction through the codes' means.
-            let generator = RandomGenerator(seed: 1)
-            var sums = (reconstruction: 0.0, kl: 0.0, squaredError: 0.0)
-            noGrad {
-                for start in stride(from: 0, to: images.shape[0], by: 1000) {
-                    let end = min(start + 1000, images.shape[0]), x = images.sliced(0, start: start, end: end)
-                    let labels = config.kind == .cvae ? test.targets.sliced(0, start: start, end: end) : nil
-                    let (mean, logVariance) = vae.encode(x, labels: labels)
-                    let code = vae.reparameterize(mean: mean, logVariance: logVariance, generator: generator)
-                    let terms = evidenceLowerBoundTerms(decoded: vae.decodeRaw(code, labels: labels), target: x, mean: mean,
-                                                        logVariance: logVariance, likelihood: vae.likelihood)
-                    let error = mseLoss(vae.decode(mean, labels: labels), x, reduction: .sum)
-                    let read = Tensor.stack([terms.reconstruction, terms.kl, error]).scalars.map(Double.init)
-                    sums.reconstruction += read[0] * Double(end - start)
-                    sums.kl += read[1] * Double(end - start)
-                    sums.squaredError += read[2]
-                }
-            }
-            let n = Double(images.shape[0])
-            return ["negative_elbo": (sums.reconstruction + sums.kl) / n, "reconstruction": sums.reconstruction / n, "kl": sums.kl / n,
-                    "mse": sums.squaredError / Double(images.count)]
+            // One code per example from a fixed seed: the test negative ELBO in nats per example.
+            let figures = vae.evaluate(images, labels: config.kind == .cvae ? test.targets : nil, generator: RandomGenerator(seed: 1))
+            return ["negative_elbo": figures.negativeELBO, "reconstruction": figures.reconstruction, "kl": figures.kl, "mse": figures.mse]
         case let rbm as RBM:
             let flat = images.flattened(from: 1)
             return ["reconstruction": rbm.reconstructionError(flat), "pseudo_likelihood": rbm.pseudoLikelihood(flat, generator: RandomGenerator(seed: 1))]
@@ -309,11 +290,4 @@ final class FineTuned: Module, Layer {
     let network: Sequential
     init(_ network: Sequential) { self.network = network; super.init() }
     func callAsFunction(_ input: Tensor) -> Tensor { network(input) }
-}
-
-/// Σ over batches of 1000 of a scalar computed per batch.
-func batched(_ images: Tensor, _ body: (Tensor) -> Tensor) -> Float {
-    stride(from: 0, to: images.shape[0], by: 1000).map { start in
-        body(images.sliced(0, start: start, end: min(start + 1000, images.shape[0]))).item()
-    }.reduce(0, +)
 }
