@@ -41,8 +41,14 @@ struct GenerativeBench: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Epochs of the feature classifier, the autoencoder, the VAE and the GAN.")
     var epochs: [Int] = [3, 10, 10, 5]
 
-    @Option(help: "Models to train: ae, vae, gan (comma-separated); none to only score --score-samples.")
+    @Option(help: "What to run, comma-separated: ae, vae, gan (against PyTorch), dbn (pretrained DBN against a randomly initialised MLP, 1,000 and 60,000 labels), ssl (denoising-autoencoder pretraining, linear probe on 600 labels); none only scores --score-samples.")
     var models = "ae,vae,gan"
+
+    @Option(parsing: .unconditional, help: "Seeds of the dbn and ssl comparisons (their means are reported).")
+    var seeds = 3
+
+    @Option(parsing: .unconditional, help: "Pretraining epochs of the dbn (per layer) and ssl comparisons.")
+    var pretrainEpochs = 5
 
     @Option(help: "A .npy of generated images in [0, 1], (N, 1, 28, 28) or (N, 784), to score like the GAN's (repeatable).")
     var scoreSamples: [String] = []
@@ -52,8 +58,9 @@ struct GenerativeBench: ParsableCommand {
 
     func validate() throws {
         guard epochs.count == 4, epochs.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--epochs takes four positive counts: classifier, ae, vae, gan") }
-        let known: Set<String> = ["ae", "vae", "gan", "none"]
-        guard models.split(separator: ",").allSatisfy({ known.contains(String($0)) }) else { throw ValidationError("--models: ae, vae, gan or none") }
+        let known: Set<String> = ["ae", "vae", "gan", "dbn", "ssl", "none"]
+        guard models.split(separator: ",").allSatisfy({ known.contains(String($0)) }) else { throw ValidationError("--models: ae, vae, gan, dbn, ssl or none") }
+        guard (1...10).contains(seeds) && (1...100).contains(pretrainEpochs) else { throw ValidationError("--seeds must be 1…10 and --pretrain-epochs 1…100") }
     }
 
     func run() throws {
@@ -62,9 +69,13 @@ struct GenerativeBench: ParsableCommand {
         let folder = URL(fileURLWithPath: work)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         print("cortex \(cortexVersion), \(Threads.count) threads, OpenBLAS kernel \(blasKernelName); Fashion-MNIST \(train.images.shape[0]) + \(test.images.shape[0])")
+        let wanted = Set(models.split(separator: ",").map(String.init))
+        let seedList = (0..<seeds).map { seed &+ UInt64($0) }
+        if wanted.contains("dbn") { try beliefNetworkComparison(train: train, test: test, seeds: seedList, pretrainEpochs: pretrainEpochs) }
+        if wanted.contains("ssl") { try selfSupervisedComparison(train: train, test: test, seeds: seedList, pretrainEpochs: pretrainEpochs) }
+        guard !wanted.isDisjoint(with: ["ae", "vae", "gan"]) || !scoreSamples.isEmpty else { return }
         let classifier = try featureClassifier(train: train, test: test, folder: folder)
         let realFeatures = features(classifier, test.images)
-        let wanted = Set(models.split(separator: ",").map(String.init))
 
         if wanted.contains("ae") {
             let (mse, seconds) = try timed {

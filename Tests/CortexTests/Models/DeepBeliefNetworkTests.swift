@@ -9,7 +9,7 @@ import Testing
 struct DeepBeliefNetworkTests {
     /// 96 binary 4×4 "images" of two kinds (a bar on the left or on the right), 5% of pixels flipped.
     static func bars() -> TensorDataset {
-        var random = StableRandom(state: 11)
+        var random = RandomGenerator(seed: 11)
         let rows = (0..<96).map { i -> [Float] in
             (0..<16).map { p -> Float in
                 let on: Float = (i % 2 == 0) == (p % 4 < 2) ? 1 : 0

@@ -134,7 +134,7 @@ struct RBMTests {
         // the pseudo-likelihood, and the persistent chain's samples should look like the patterns.
         let g = RandomGenerator(seed: 2)
         let patterns: [[Float]] = [[1, 1, 1, 1, 0, 0, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1]]
-        var random = StableRandom(state: 7)
+        var random = RandomGenerator(seed: 7)
         let rows = (0..<64).map { i -> [Float] in patterns[i % 2].map { Float.random(in: 0..<1, using: &random) < 0.05 ? 1 - $0 : $0 } }
         let data = Tensor(rows.flatMap { $0 }, shape: [64, 8])
         let rbm = RBM(visible: 8, hidden: 6, seed: 1)
@@ -151,18 +151,6 @@ struct RBMTests {
         let samples = rbm.gibbs(from: chain!, steps: 50, generator: g).scalars.chunked(8)
         let nearPattern = samples.filter { s in patterns.contains { p in zip(s, p).filter { $0 != $1 }.count <= 1 } }.count
         #expect(nearPattern >= 12, "\(nearPattern) of 16 samples within one pixel of a pattern")
-    }
-}
-
-/// A fixed-seed generator for test data built with Swift's own random API.
-struct StableRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
