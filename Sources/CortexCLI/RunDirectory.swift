@@ -22,7 +22,12 @@ struct RunDirectory {
     /// What a run directory holds; anything else in --output means it is not one.
     static let runFiles: Set<String> = ["model.safetensors", "config.json", "history.csv", "checkpoint.safetensors", "report.html",
                                         "language-model.json", "generative-model.json", "epoch-samples.safetensors", "classifier.safetensors",
-                                        "fine-tune", "layer-1", "layer-2", "layer-3", "layer-4", "samples.png"]
+                                        "fine-tune", "samples.png"]
+
+    /// Whether `name` is something a run writes: one of `runFiles`, or a DBN's per-layer checkpoint folder.
+    static func isRunFile(_ name: String) -> Bool {
+        runFiles.contains(name) || (name.hasPrefix("layer-") && Int(name.dropFirst("layer-".count)) != nil)
+    }
 
     /// Whether `url` holds a checkpoint and config to continue from.
     private static func isResumable(_ url: URL) -> Bool {
@@ -76,7 +81,7 @@ struct RunDirectory {
             return (staging, false)
         }
         let existing = Self.contents(final)
-        let foreign = existing.filter { !Self.runFiles.contains($0) }
+        let foreign = existing.filter { !Self.isRunFile($0) }
         if !foreign.isEmpty {
             // Replacing swaps the whole directory out: never do that to files that are not a run's.
             throw CLIError("--output \(final.path) holds files that are not a Cortex run (\(foreign.prefix(5).joined(separator: ", "))"

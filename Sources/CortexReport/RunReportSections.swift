@@ -12,6 +12,9 @@ extension RunReport {
 
     /// The metric as a chart title: short names are acronyms ("mae" reads "MAE"), longer ones words
     /// ("accuracy" reads "Accuracy").
+    /// Metrics where a larger value is the better one; every other metric is an error of some kind.
+    static let higherIsBetter: Set<String> = ["accuracy", "pseudo_likelihood"]
+
     var metricTitle: String {
         let name = history.metricName
         return name.count <= 4 ? name.uppercased() : name.prefix(1).uppercased() + name.dropFirst()
@@ -48,7 +51,8 @@ extension RunReport {
                                series: [series("train", RunReport.trainColour, epochs.map(\.trainMetric)),
                                         series("validation", RunReport.validationColour, epochs.map(\.validationMetric))].compactMap { $0 },
                                integerX: true)
-        var charts = [loss.svg(), metric.svg()]
+        // A training step that reports no metric (a GAN's) gets the loss chart alone.
+        var charts = history.metricName.isEmpty ? [loss.svg()] : [loss.svg(), metric.svg()]
         // The learning rate earns a chart only when a schedule changed it.
         let rates = epochs.map(\.learningRate).filter(\.isFinite)
         if let first = rates.first, rates.contains(where: { $0 != first }) {
@@ -73,10 +77,14 @@ extension RunReport {
     func trainingNote() -> String {
         let epochs = history.epochs
         guard let last = epochs.last else { return "" }
-        let lowerIsBetter = history.metricName.lowercased() != "accuracy"
+        let lowerIsBetter = !RunReport.higherIsBetter.contains(history.metricName.lowercased())
         var parts = ["\(epochs.count) epoch\(epochs.count == 1 ? "" : "s")"]
         let seconds = epochs.map(\.seconds).filter(\.isFinite).reduce(0, +)
         if seconds > 0 { parts[0] += " in " + RunReport.duration(seconds) }
+        guard !history.metricName.isEmpty else {
+            parts.append("final train loss \(RunReport.number(last.trainLoss))")
+            return parts.joined(separator: "; ") + "."
+        }
         parts.append("final train loss \(RunReport.number(last.trainLoss)), \(history.metricName) \(RunReport.number(last.trainMetric))")
         let validated = epochs.compactMap { e in e.validationMetric.flatMap { $0.isFinite ? (e.epoch, $0) : nil } }
         if let best = validated.min(by: { lowerIsBetter ? $0.1 < $1.1 : $0.1 > $1.1 }) {
