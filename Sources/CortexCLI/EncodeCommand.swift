@@ -8,7 +8,7 @@ import Foundation
 struct EncodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encode",
-        abstract: "Write the codes a trained ae, dae, vae, cvae, rbm or dbn gives images, as CSV (label, then the code).")
+        abstract: "Write the codes a trained ae, dae, vae, cvae, rbm, dbn or ssl gives images, as CSV (label, then the code).")
 
     @Option(name: .customLong("run"), help: "The run directory of the model.")
     var runDirectory: String
@@ -28,7 +28,7 @@ struct EncodeCommand: ParsableCommand {
     func run() throws {
         let directory = URL(fileURLWithPath: runDirectory)
         let (config, model) = try GenerativeRunConfig.loadModel(from: directory)
-        guard config.kind.encodes else { throw CLIError("a \(config.model) run has no encoder; encode with an ae, dae, vae, cvae, rbm or dbn run") }
+        guard config.kind.encodes else { throw CLIError("a \(config.model) run has no encoder; encode with an ae, dae, vae, cvae, rbm, dbn or ssl run") }
         var options = source
         if options.data == nil { options.data = "fashion-mnist" }
         let data = try options.load()
@@ -42,7 +42,7 @@ struct EncodeCommand: ParsableCommand {
             let end = min(start + 1000, set.count), x = set.inputs.sliced(0, start: start, end: end)
             let codes: Tensor = noGrad {
                 switch model {
-                case let ae as Autoencoder: return ae.encode(x)
+                case let ae as any Autoencoding: return ae.encode(x)
                 case let vae as VariationalAutoencoder:
                     return vae.encode(x, labels: config.kind == .cvae ? set.targets.sliced(0, start: start, end: end) : nil).mean
                 case let rbm as RBM: return rbm(x)

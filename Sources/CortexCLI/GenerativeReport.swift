@@ -71,7 +71,7 @@ extension GenerativeTraining {
         let labels = config.kind == .cvae ? test.targets.sliced(0, start: 0, end: n) : nil
         return noGrad {
             switch model {
-            case let ae as Autoencoder: return ae.encode(x)
+            case let ae as any Autoencoding: return ae.encode(x)
             case let vae as VariationalAutoencoder: return vae.encode(x, labels: labels).mean
             case let rbm as RBM: return rbm(x)
             case let dbn as DeepBeliefNetwork: return dbn(x)
@@ -89,7 +89,7 @@ extension GenerativeTraining {
         // Reconstructions beside their inputs.
         let rebuilt: Tensor? = noGrad {
             switch model {
-            case let ae as Autoencoder: return ae(config.noise.map { MaskingNoise(probability: $0, seed: 99)(examples) } ?? examples)
+            case let ae as any Autoencoding: return ae(config.noise.map { MaskingNoise(probability: $0, seed: 99)(examples) } ?? examples)
             case let vae as VariationalAutoencoder: return vae.reconstruct(examples, labels: config.kind == .cvae ? exampleLabels : nil)
             case let rbm as RBM: return rbm.visibleMeans(rbm(examples)).reshaped(examples.shape)
             case let dbn as DeepBeliefNetwork:
@@ -141,7 +141,7 @@ extension GenerativeTraining {
         }
 
         // Interpolations between test images of different classes.
-        if model is Autoencoder || model is VariationalAutoencoder, columns >= 2 {
+        if model is any Autoencoding || model is VariationalAutoencoder, columns >= 2 {
             var rows: [[Float]] = []
             for (a, b) in [(0, 1), (2, 3), (5, 7), (8, 9)] where b < columns {
                 let start = examples.sliced(0, start: a, end: a + 1), end = examples.sliced(0, start: b, end: b + 1)
@@ -150,7 +150,7 @@ extension GenerativeTraining {
                         let labels = config.kind == .cvae ? (exampleLabels.sliced(0, start: a, end: a + 1), exampleLabels.sliced(0, start: a, end: a + 1)) : nil
                         return vae.interpolate(from: start, to: end, steps: 10, labels: labels)
                     }
-                    let ae = model as! Autoencoder
+                    let ae = model as! any Autoencoding
                     let (ca, cb) = (ae.encode(start), ae.encode(end))
                     let weights = Tensor((0..<10).map { Float($0) / 9 }, shape: [10, 1])
                     return ae.decode(ca * (1 - weights) + cb * weights)
@@ -195,6 +195,7 @@ extension GenerativeTraining {
         let parameters = model.parameterCount
         var summary = [ReportItem("model", "\(config.model), \(parameters) parameters"),
                        ReportItem("training", String(format: "%d epochs, %.0f s", config.epochs, config.trainingSeconds ?? 0))]
+        if let labels = config.labels { summary.append(ReportItem("labels for the probe", "\(min(labels, train.count))")) }
         summary += config.results.sorted { $0.key < $1.key }.map { ReportItem("test \($0.key.replacingOccurrences(of: "_", with: " "))", String(format: "%.4f", $0.value)) }
         return RunReport(title: "\(data.description) · \(config.model)", summary: summary, history: reportHistory, figures: figures,
                          valueCharts: valueCharts)

@@ -12,6 +12,9 @@ import Foundation
 /// The model kinds of this file.
 enum GenerativeKind: String, CaseIterable {
     case ae, dae, vae, cvae, gan, cgan, rbm, dbn
+    /// Self-supervised: a convolutional denoising autoencoder pretrained on all training images without their
+    /// labels, then judged by a linear probe trained on a few labels (`labels`, default 600).
+    case ssl
 
     var isConditional: Bool { self == .cvae || self == .cgan }
     /// Kinds that give each image a code (`cortex encode`).
@@ -40,6 +43,8 @@ struct GenerativeRunConfig: Codable {
     var epochs: Int, batchSize: Int, learningRate: Float
     /// The denoising autoencoder's masking probability.
     var noise: Float?
+    /// Labelled examples the self-supervised run's linear probe may use.
+    var labels: Int?
     /// Test-set figures by name ("mse", "negative_elbo", "accuracy", …).
     var results: [String: Double] = [:]
     var trainingSeconds: Double?
@@ -50,6 +55,7 @@ struct GenerativeRunConfig: Codable {
     func makeModel() -> Module {
         switch kind {
         case .ae, .dae: Autoencoder(inputShape: imageShape, hiddenSizes: hidden, codeSize: latent, seed: seed)
+        case .ssl: ConvAutoencoder(inputShape: imageShape, channels: (hidden[0], hidden[1]), codeSize: latent, seed: seed)
         case .vae, .cvae: VariationalAutoencoder(inputShape: imageShape, hiddenSizes: hidden, latentSize: latent,
                                                  classes: kind == .cvae ? classes : nil, seed: seed)
         case .gan, .cgan: GAN(imageShape: imageShape, latentSize: latent, width: 64, classes: kind == .cgan ? classes : nil, seed: seed)
@@ -116,10 +122,12 @@ extension TrainCommand {
                 model: kind.rawValue, data: options.data!, dataDir: options.dataDir, limit: options.limit, imageShape: Array(data.train.inputs.shape.dropFirst()), classNames: data.classNames,
                 hidden: hiddenSizes, latent: latent ?? defaults.latent, seed: seed ?? 0,
                 epochs: epochs ?? 10, batchSize: batchSize ?? defaults.batchSize, learningRate: learningRate ?? defaults.learningRate,
-                noise: kind == .dae ? 0.3 : nil)
+                noise: kind == .dae ? 0.3 : kind == .ssl ? 0.5 : nil, labels: kind == .ssl ? (labels ?? 600) : nil)
             if let epochs { config.epochs = epochs }
             switch kind {
             case .rbm where config.hidden.count != 1: throw CLIError("--model rbm takes one --hidden size (its hidden units), not \(config.hidden)")
+            case .ssl where config.hidden.count != 2:
+                throw CLIError("--model ssl takes two --hidden sizes (the channels of its two convolutions), not \(config.hidden)")
             case .ae, .dae, .vae, .cvae, .dbn:
                 if config.hidden.isEmpty { throw CLIError("--model \(kind.rawValue) needs at least one --hidden size") }
             default: break
@@ -149,6 +157,7 @@ extension TrainCommand {
         case .vae, .cvae: ([512, 256], 16, 128, 1e-3)
         case .gan, .cgan: ([], 64, 64, 2e-4)
         case .rbm: ([256], 0, 64, 0.05)
+        case .ssl: ([32, 64], 64, 128, 1e-3)
         case .dbn: ([256, 64], 0, 64, 0.05)
         }
     }
@@ -167,7 +176,7 @@ struct GenerativeTraining {
 
     /// Images as their own targets (autoencoders), or with their labels (everything else).
     func dataset(_ d: TensorDataset) -> TensorDataset {
-        [.ae, .dae].contains(config.kind) ? TensorDataset(inputs: d.inputs, targets: d.inputs) : d
+        [.ae, .dae, .ssl].contains(config.kind) ? TensorDataset(inputs: d.inputs, targets: d.inputs) : d
     }
 
     mutating func run() throws {
@@ -196,6 +205,7 @@ struct GenerativeTraining {
     func step(_ model: Module) -> any TrainingStep {
         switch model {
         case let ae as Autoencoder: AutoencoderStep(ae, Adam(ae.parameters(), learningRate: config.learningRate))
+        case let ae as ConvAutoencoder: AutoencoderStep(ae, Adam(ae.parameters(), learningRate: config.learningRate), loss: .binaryCrossEntropy)
         case let vae as VariationalAutoencoder: VAEStep(vae, Adam(vae.parameters(), learningRate: config.learningRate))
         case let gan as GAN:
             GANStep(gan, generatorOptimizer: Adam(gan.generator.parameters(), learningRate: config.learningRate, betas: (0.5, 0.999)),
@@ -266,6 +276,15 @@ struct GenerativeTraining {
         switch model {
         case let ae as Autoencoder:
             return ["mse": ae.reconstructionMSE(images)]
+        case let ae as ConvAutoencoder:
+            // The codes judged by what a linear classifier makes of them with few labels, beside an untrained encoder's.
+            var generator = RandomGenerator(seed: config.seed)
+            let labelled = Array((0..<train.count).shuffled(using: &generator).prefix(config.labels ?? 600))
+            let subset = train.subset(labelled)
+            let untrained = config.makeModel() as! ConvAutoencoder
+            return ["mse": ae.reconstructionMSE(images),
+                    "probe_accuracy": try linearProbeAccuracy(ae, labelled: subset, test: test, seed: config.seed),
+                    "untrained_probe_accuracy": try linearProbeAccuracy(untrained, labelled: subset, test: test, seed: config.seed)]
         case let vae as VariationalAutoencoder:
             // One code per example from a fixed seed: the test negative ELBO in nats per example.
             let figures = vae.evaluate(images, labels: config.kind == .cvae ? test.targets : nil, generator: RandomGenerator(seed: 1))
@@ -291,3 +310,4 @@ final class FineTuned: Module, Layer {
     init(_ network: Sequential) { self.network = network; super.init() }
     func callAsFunction(_ input: Tensor) -> Tensor { network(input) }
 }
+

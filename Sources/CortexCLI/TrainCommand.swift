@@ -14,14 +14,17 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var source: DataOptions
 
-    @Option(help: "mlp, cnn, or a layer spec such as \"linear(64), relu, linear(2)\" (default mlp); lstm or gpt with --data fortunes; ae, dae, vae, cvae, gan, cgan, rbm or dbn (generative models and representation learners) with --data fashion-mnist.")
+    @Option(help: "mlp, cnn, or a layer spec such as \"linear(64), relu, linear(2)\" (default mlp); lstm or gpt with --data fortunes; ae, dae, vae, cvae, gan, cgan, rbm, dbn or ssl (generative models and representation learners) with --data fashion-mnist.")
     var model: String?
 
     @Option(help: "Hidden layer widths of the MLP, comma-separated (default 128,64); for ae/vae their layers, for rbm its hidden units, for dbn its layers above the image.")
     var hidden: String?
 
-    @Option(parsing: .unconditional, help: "Code size of ae/dae (default 32) and vae/cvae (default 16); noise size of gan/cgan (default 64).")
+    @Option(parsing: .unconditional, help: "Code size of ae/dae (default 32), vae/cvae (default 16) and ssl (default 64); noise size of gan/cgan (default 64).")
     var latent: Int?
+
+    @Option(parsing: .unconditional, help: "Labelled training images the ssl run's linear probe may use (default 600, 1% of Fashion-MNIST).")
+    var labels: Int?
 
     // Numbers are parsed unconditionally so that "--epochs -1" reaches validation and its message,
     // instead of being read as an unknown flag.
@@ -73,6 +76,7 @@ struct TrainCommand: ParsableCommand {
         if let testFraction { guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1, not \(testFraction)") } }
         if let cv, cv < 2 { throw ValidationError("--cv needs at least 2 folds, not \(cv)") }
         if let latent, latent < 1 || latent > 4096 { throw ValidationError("--latent must be between 1 and 4096, not \(latent)") }
+        if let labels, labels < 10 { throw ValidationError("--labels must be at least 10, not \(labels)") }
         if let hidden, (try? Self.hiddenSizes(hidden)) == nil {
             throw ValidationError("--hidden must be positive integers separated by commas, not '\(hidden)'")
         }

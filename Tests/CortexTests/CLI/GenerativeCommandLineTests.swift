@@ -14,7 +14,7 @@ struct GenerativeCommandLineTests {
 
     static let quick = ["--data", "fashion-mnist-subset", "--limit", "200", "--batch-size", "50"]
 
-    @Test(arguments: ["ae", "dae", "vae", "cvae", "gan", "cgan", "rbm", "dbn"])
+    @Test(arguments: ["ae", "dae", "vae", "cvae", "gan", "cgan", "rbm", "dbn", "ssl"])
     func eachKindTrainsReportsAndServes(kind: String) throws {
         let base = Self.temporaryDirectory(kind)
         defer { try? FileManager.default.removeItem(at: base) }
@@ -27,7 +27,8 @@ struct GenerativeCommandLineTests {
             "ae": ["Reconstructions", "Codes", "Interpolations"], "dae": ["masked", "Codes"],
             "vae": ["Reconstructions", "Samples per epoch", "Codes", "Interpolations"], "cvae": ["one class per column", "Interpolations"],
             "gan": ["Samples per epoch", "d_loss"], "cgan": ["one class per column", "d_fake"],
-            "rbm": ["Filters", "Samples", "free_energy_gap"], "dbn": ["Filters", "layer 2 reconstruction", "layer 2 pseudo-likelihood"]]
+            "rbm": ["Filters", "Samples", "free_energy_gap"], "dbn": ["Filters", "layer 2 reconstruction", "layer 2 pseudo-likelihood"],
+            "ssl": ["masked", "Codes", "test probe accuracy"]]
         for text in expected[kind]! { #expect(report.contains(text), "\(kind) report lacks \(text)") }
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("generative-model.json"))) as! [String: Any]
         let results = config["results"] as! [String: Double]
@@ -36,6 +37,7 @@ struct GenerativeCommandLineTests {
         case "vae", "cvae": #expect(results["negative_elbo"]! > 100 && results["negative_elbo"]! < 600)
         case "rbm": #expect(results["reconstruction"]! > 0 && results["pseudo_likelihood"]! < 0)
         case "dbn": #expect(results["accuracy"]! > 0.2)
+        case "ssl": #expect(results["probe_accuracy"]! > 0.3 && results["untrained_probe_accuracy"]! > 0 && results["mse"]! < 0.2, "\(results)")
         default: #expect(results.isEmpty)
         }
 
