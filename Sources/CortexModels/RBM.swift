@@ -171,7 +171,8 @@ public final class RBM: Module, Layer {
 
     /// Stochastic pseudo-log-likelihood per example for binary units: D · log σ(F(ṽ) − F(v)), ṽ being v with one
     /// randomly chosen unit flipped — an unbiased estimate of Σ_i log p(v_i | v_rest) (Besag), as scikit-learn's
-    /// BernoulliRBM.score_samples. Higher is better.
+    /// BernoulliRBM.score_samples. Values in [0, 1] (pixel intensities) are binarised at 0.5 first, since the
+    /// measure is defined on binary states. Higher is better.
     public func pseudoLikelihood(_ v: Tensor, generator: RandomGenerator) -> Double {
         checkVisible(v, "pseudoLikelihood")
         precondition(visibleUnits == .bernoulli, "RBM.pseudoLikelihood: defined for binary visible units")
