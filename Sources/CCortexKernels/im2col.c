@@ -28,6 +28,11 @@ static inline long ck_out_size(long size, long k, long pad, long stride, long di
     return span < 0 ? 0 : span / stride + 1;
 }
 
+// Zeroes `count` floats; nothing (and no call) for an empty range.
+CK_INLINE void ck_zero(float *p, long count) {
+    if (count > 0) memset(p, 0, (size_t)count * sizeof(float));
+}
+
 CK_INLINE void ck_im2col_impl(const float *restrict img, float *restrict col, long channels,
                               long height, long width, long kh, long kw, long ph, long pw, long sh,
                               long sw, long dh, long dw) {
@@ -44,13 +49,15 @@ CK_INLINE void ck_im2col_impl(const float *restrict img, float *restrict col, lo
                 ck_valid_range(width, xoff, sw, ow, &ox0, &ox1);
                 float *dst = col + ((c * kh + ki) * kw + kj) * oh * ow;
                 // Output rows whose input row is padding are zero throughout.
-                memset(dst, 0, (size_t)(oy0 * ow) * sizeof(float));
-                memset(dst + oy1 * ow, 0, (size_t)((oh - oy1) * ow) * sizeof(float));
+                ck_zero(dst, oy0 * ow);
+                ck_zero(dst + oy1 * ow, (oh - oy1) * ow);
                 for (long oy = oy0; oy < oy1; oy++) {
                     const float *src = plane + (oy * sh + yoff) * width;
                     float *d = dst + oy * ow;
-                    memset(d, 0, (size_t)ox0 * sizeof(float));
-                    memset(d + ox1, 0, (size_t)(ow - ox1) * sizeof(float));
+                    // The few padded columns at either end inline: a call per edge cost more than the row's copy
+                    // on the small planes of stride-2 convolutions.
+                    for (long ox = 0; ox < ox0; ox++) d[ox] = 0;
+                    for (long ox = ox1; ox < ow; ox++) d[ox] = 0;
                     if (sw == 1) {
                         if (ox1 > ox0)  // else src + ox0 + xoff may point past the image
                             memcpy(d + ox0, src + (ox0 + xoff), (size_t)(ox1 - ox0) * sizeof(float));
