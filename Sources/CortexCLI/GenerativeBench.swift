@@ -135,11 +135,6 @@ struct GenerativeBench: ParsableCommand {
         return classifier
     }
 
-    /// `body` over batches of 1000 rows, the results stacked.
-    func batches(_ images: Tensor, _ body: (Tensor) -> Tensor) -> Tensor {
-        Tensor.cat(stride(from: 0, to: images.shape[0], by: 1000).map { body(images.sliced(0, start: $0, end: min($0 + 1000, images.shape[0]))) }, dim: 0)
-    }
-
     func features(_ classifier: FeatureClassifier, _ images: Tensor) -> [[Double]] {
         let f = noGrad { batches(images) { classifier.features($0) } }
         let (n, d) = (f.shape[0], f.shape[1]), values = f.scalars
@@ -163,4 +158,9 @@ struct GenerativeBench: ParsableCommand {
         let value = try body()
         return (value, Date().timeIntervalSince(start))
     }
+}
+
+/// `body` over batches of 1000 rows of `images`, the results stacked.
+func batches(_ images: Tensor, _ body: (Tensor) -> Tensor) -> Tensor {
+    Tensor.cat(stride(from: 0, to: images.shape[0], by: 1000).map { body(images.sliced(0, start: $0, end: min($0 + 1000, images.shape[0]))) }, dim: 0)
 }

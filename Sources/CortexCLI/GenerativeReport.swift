@@ -23,6 +23,12 @@ final class SampleGridRecorder: Callback {
     }
 }
 
+/// Splits a batch of images of `imageShape` into one array each (the values read from the device once).
+func imageTiles(_ images: Tensor, imageShape: [Int]) -> [[Float]] {
+    let per = imageShape.reduce(1, *), values = images.scalars
+    return stride(from: 0, to: values.count, by: per).map { Array(values[$0..<($0 + per)]) }
+}
+
 /// `count` samples of a model in [0, 1], (count, C, H, W), from `seed`: the same noise every call. A conditional
 /// model cycles through the classes.
 func drawSamples(_ model: Module, config: GenerativeRunConfig, count: Int, seed: UInt64, classLabel: Int? = nil) -> Tensor {
@@ -47,11 +53,7 @@ func drawSamples(_ model: Module, config: GenerativeRunConfig, count: Int, seed:
 }
 
 extension GenerativeTraining {
-    /// Splits (N, 1, H, W) images into one array each.
-    func tiles(_ images: Tensor) -> [[Float]] {
-        let per = config.imageShape.reduce(1, *)
-        return stride(from: 0, to: images.count, by: per).map { Array(images.scalars[$0..<($0 + per)]) }
-    }
+    func tiles(_ images: Tensor) -> [[Float]] { imageTiles(images, imageShape: config.imageShape) }
 
     var height: Int { config.imageShape[1] }
     var width: Int { config.imageShape[2] }

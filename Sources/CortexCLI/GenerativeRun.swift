@@ -261,9 +261,8 @@ struct GenerativeTraining {
         // Fine-tuning: the unrolled network, a new softmax head, Adam on the labels.
         let mlp = dbn.unrolled(outputs: config.classes, seed: config.seed)
         let finetune = SupervisedStep(mlp, Adam(mlp.parameters(), learningRate: 1e-3), loss: .crossEntropy)
-        let wrapper = FineTuned(mlp)
         print("fine-tuning the unrolled network on the labels")
-        let history = try fit(wrapper, step: finetune, train: train, validation: test,
+        let history = try fit(mlp, step: finetune, train: train, validation: test,
                               checkpointDirectory: directory.appendingPathComponent("fine-tune"), label: "fine-tuning")
         // The fine-tuned weights are the run's classifier: keep them beside the network.
         try saveSafetensors(mlp.stateDict(), to: directory.appendingPathComponent("classifier.safetensors"), metadata: ["format": "pt"])
@@ -303,11 +302,3 @@ struct GenerativeTraining {
         }
     }
 }
-
-/// The unrolled DBN as a Module a Trainer can checkpoint (the Sequential itself would do; this names it).
-final class FineTuned: Module, Layer {
-    let network: Sequential
-    init(_ network: Sequential) { self.network = network; super.init() }
-    func callAsFunction(_ input: Tensor) -> Tensor { network(input) }
-}
-

@@ -189,8 +189,7 @@ extension GenerateCommand {
             }
         }
         let images = drawSamples(model, config: config, count: count, seed: seed, classLabel: label)
-        let per = config.imageShape.reduce(1, *), values = images.scalars
-        let tiles = (0..<count).map { Array(values[($0 * per)..<(($0 + 1) * per)]) }
+        let tiles = imageTiles(images, imageShape: config.imageShape)
         let columns = config.kind.isConditional && label == nil ? config.classes : min(count, 16)
         let picture = ReportPicture.grid(tiles, width: config.imageShape[2], height: config.imageShape[1], columns: columns)
         let file = output.map { URL(fileURLWithPath: $0) } ?? directory.appendingPathComponent("samples.png")

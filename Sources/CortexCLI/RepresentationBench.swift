@@ -103,9 +103,7 @@ func linearProbeAccuracy(_ encoder: any Autoencoding, labelled: TensorDataset, t
     encoder.eval()
     defer { encoder.train(wasTraining) }
     let codes = noGrad { encoder.encode(labelled.inputs) }
-    let testCodes = noGrad {
-        Tensor.cat(stride(from: 0, to: test.count, by: 1000).map { encoder.encode(test.inputs.sliced(0, start: $0, end: min($0 + 1000, test.count))) }, dim: 0)
-    }
+    let testCodes = noGrad { batches(test.inputs) { encoder.encode($0) } }
     let probe = Linear(encoder.codeSize, max(2, Int(labelled.targets.integers.max()! + 1), Int(test.targets.integers.max()! + 1)),
                        generator: RandomGenerator(seed: seed))
     try Trainer(probe, Adam(probe.parameters(), learningRate: 1e-2), loss: .crossEntropy)

@@ -79,7 +79,12 @@ public final class RBM: Module, Layer {
     /// binary units, ½‖v − b‖² − Σ softplus(vWᵀ + c) for Gaussian ones. p(v) ∝ e^{−F(v)}.
     public func freeEnergy(_ v: Tensor) -> Tensor {
         checkVisible(v, "freeEnergy")
-        let hiddenTerm = softplus(linear(v, weight: weight, bias: hiddenBias)).sum(dim: 1)
+        return freeEnergy(v, hiddenInput: linear(v, weight: weight, bias: hiddenBias))
+    }
+
+    /// The free energy from `v` and its hidden units' input vWᵀ + c, when that is already at hand.
+    private func freeEnergy(_ v: Tensor, hiddenInput: Tensor) -> Tensor {
+        let hiddenTerm = softplus(hiddenInput).sum(dim: 1)
         let visibleTerm = visibleUnits == .bernoulli ? -(v * visibleBias).sum(dim: 1) : ((v - visibleBias) * (v - visibleBias)).sum(dim: 1) * 0.5
         return visibleTerm - hiddenTerm
     }
@@ -135,7 +140,9 @@ public final class RBM: Module, Layer {
         func sampleHidden(_ probabilities: Tensor) -> Tensor { Self.bernoulliSample(probabilities, uniform: uniform(probabilities.shape)) }
         return noGrad {
             let data = v0.detach()
-            let positive = hiddenProbabilities(data)
+            // The data's hidden input serves the positive phase, the data's free energy and the reconstruction error.
+            let dataHiddenInput = linear(data, weight: weight, bias: hiddenBias)
+            let positive = dataHiddenInput.sigmoid()
             // The chain starts from the data's hidden sample (CD) or from the persistent chain's visible state (PCD).
             var h = sampleHidden(chain.map { hiddenProbabilities($0) } ?? positive)
             var means = visibleMeans(h)
@@ -150,15 +157,16 @@ public final class RBM: Module, Layer {
             visibleBias.grad = means.mean(dim: 0) - data.mean(dim: 0)
             hiddenBias.grad = negative.mean(dim: 0) - positive.mean(dim: 0)
             let nextChain = chain == nil ? nil : sampleVisible(means)
-            let gap = freeEnergy(data).mean() - freeEnergy(means).mean()
-            let values = Tensor.stack([reconstructionErrorTensor(data), gap]).scalars
+            let gap = freeEnergy(data, hiddenInput: dataHiddenInput).mean() - freeEnergy(means).mean()
+            let values = Tensor.stack([reconstructionErrorTensor(data, hidden: positive), gap]).scalars
             return (ContrastiveDivergenceResult(reconstructionError: Double(values[0]), freeEnergyGap: Double(values[1])), nextChain)
         }
     }
 
-    /// ‖v − E[v | h]‖² per example with h ~ p(h | v) replaced by its probabilities (one deterministic up-down pass).
-    func reconstructionErrorTensor(_ v: Tensor) -> Tensor {
-        let back = visibleMeans(hiddenProbabilities(v))
+    /// ‖v − E[v | h]‖² per example with h ~ p(h | v) replaced by its probabilities (one deterministic up-down pass);
+    /// `hidden` is p(h | v) when already computed.
+    func reconstructionErrorTensor(_ v: Tensor, hidden: Tensor? = nil) -> Tensor {
+        let back = visibleMeans(hidden ?? hiddenProbabilities(v))
         return ((v - back) * (v - back)).sum(dim: 1).mean()
     }
 
@@ -179,8 +187,7 @@ public final class RBM: Module, Layer {
         return noGrad {
             let data = v.detach().gt(0.5).to(.float32)
             let (batch, count) = (data.shape[0], visibleCount)
-            let flipAt = Tensor.randint(0, count, [batch, 1], generator: generator, device: v.device).to(.float32)
-            let mask = Tensor.arange(0, Float(count), device: v.device).reshaped([1, count]).eq(flipAt).to(.float32)
+            let mask = oneHotRows(Tensor.randint(0, count, [batch], generator: generator, device: v.device), classes: count, device: v.device)
             let flipped = data + mask - data * mask * 2
             let margin = freeEnergy(flipped) - freeEnergy(data)
             // log σ(x) = −softplus(−x), stable for margins of either sign.

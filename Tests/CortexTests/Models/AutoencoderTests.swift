@@ -8,22 +8,17 @@ import Testing
 
 @Suite("Autoencoders and VAE")
 struct AutoencoderTests {
-    struct Values: Decodable {
-        let shape: [Int], values: [Double]
-        var tensor: Tensor { Tensor(values.map(Float.init), shape: shape) }
-    }
-
     struct VAECase: Decodable {
         let name: String, likelihood: String, beta: Double
-        let target: Values, decoded: Values, mean: Values, log_variance: Values
+        let target: ReferenceArray, decoded: ReferenceArray, mean: ReferenceArray, log_variance: ReferenceArray
         let reconstruction: Double, kl: Double
-        let decoded_grad: Values, mean_grad: Values, log_variance_grad: Values
+        let decoded_grad: ReferenceArray, mean_grad: ReferenceArray, log_variance_grad: ReferenceArray
     }
 
     struct TransposeCase: Decodable {
         let name: String, stride: Int, padding: Int
-        let input: Values, weight: Values, bias: Values, output: Values, upstream: Values
-        let input_grad: Values, weight_grad: Values, bias_grad: Values
+        let input: ReferenceArray, weight: ReferenceArray, bias: ReferenceArray, output: ReferenceArray, upstream: ReferenceArray
+        let input_grad: ReferenceArray, weight_grad: ReferenceArray, bias_grad: ReferenceArray
     }
 
     struct Reference: Decodable {
@@ -36,7 +31,7 @@ struct AutoencoderTests {
         return try! JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
     }()
 
-    static func expectClose(_ a: Tensor?, _ b: Values, _ what: String, tolerance: Float = 1e-4) {
+    static func expectClose(_ a: Tensor?, _ b: ReferenceArray, _ what: String, tolerance: Float = 1e-4) {
         guard let a else { Issue.record("\(what): missing"); return }
         #expect(a.shape == b.shape, "\(what): shape \(a.shape) against \(b.shape)")
         let worst = zip(a.scalars, b.values).map { abs($0 - Float($1)) / max(1, abs(Float($1))) }.max() ?? 0

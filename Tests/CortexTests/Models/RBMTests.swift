@@ -8,16 +8,11 @@ import Testing
 
 @Suite("Restricted Boltzmann machine")
 struct RBMTests {
-    struct Array64: Decodable {
-        let shape: [Int], values: [Double]
-        var tensor: Tensor { Tensor(values.map(Float.init), shape: shape) }
-    }
-
     struct Case: Decodable {
         let name: String, visible_units: String, k: Int
-        let weight: Array64, visible_bias: Array64, hidden_bias: Array64, data: Array64, chain: Array64?
-        let uniforms: [Array64], noises: [Array64]
-        let weight_grad: Array64, visible_bias_grad: Array64, hidden_bias_grad: Array64, next_chain: Array64?
+        let weight: ReferenceArray, visible_bias: ReferenceArray, hidden_bias: ReferenceArray, data: ReferenceArray, chain: ReferenceArray?
+        let uniforms: [ReferenceArray], noises: [ReferenceArray]
+        let weight_grad: ReferenceArray, visible_bias_grad: ReferenceArray, hidden_bias_grad: ReferenceArray, next_chain: ReferenceArray?
         let reconstruction_error: Double, free_energy_gap: Double
     }
 
@@ -31,7 +26,7 @@ struct RBMTests {
         return rbm
     }
 
-    static func close(_ a: Tensor?, _ b: Array64?, _ what: String, tolerance: Float = 2e-5) {
+    static func close(_ a: Tensor?, _ b: ReferenceArray?, _ what: String, tolerance: Float = 2e-5) {
         guard let a, let b else {
             #expect(a == nil && b == nil, "\(what): one side is missing")
             return
@@ -50,7 +45,7 @@ struct RBMTests {
             let rbm = Self.machine(c)
             var uniforms = c.uniforms.makeIterator(), noises = c.noises.makeIterator()
             // The reference's random numbers, in the order the update asks for them, shape checked on the way.
-            func next(_ iterator: inout IndexingIterator<[Array64]>, _ shape: [Int], _ kind: String) -> Tensor {
+            func next(_ iterator: inout IndexingIterator<[ReferenceArray]>, _ shape: [Int], _ kind: String) -> Tensor {
                 guard let values = iterator.next() else { Issue.record("\(c.name): more \(kind) draws than the reference made"); return Tensor.zeros(shape) }
                 #expect(values.shape == shape, "\(c.name): a \(kind) draw of \(shape), the reference drew \(values.shape)")
                 return values.tensor
