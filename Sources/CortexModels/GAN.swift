@@ -136,8 +136,16 @@ public final class GANStep: TrainingStep {
     private func labels(_ batch: Batch) -> Tensor? { model.classes == nil ? nil : batch.target }
 
     public func train(on batch: Batch, trainer: Trainer) throws -> StepOutput {
-        let real = batch.input * 2 - 1, labels = labels(batch), count = real.shape[0]
-        let noise = Tensor.randn([count, model.latentSize], generator: model.sampler, device: real.device)
+        let noise = Tensor.randn([batch.input.shape[0], model.latentSize], generator: model.sampler, device: batch.input.device)
+        return update(images: batch.input, labels: labels(batch), noise: noise)
+    }
+
+    /// One discriminator step and one generator step on `images` in [0, 1] (with their labels for a conditional
+    /// GAN), generating from `noise` (batch, latentSize). `train(on:trainer:)` draws the noise from the model's
+    /// sampler; this entry point lets a caller (or a test against another framework) supply it.
+    public func update(images: Tensor, labels: Tensor?, noise: Tensor) -> StepOutput {
+        let real = images * 2 - 1, count = real.shape[0]
+        precondition(noise.shape == [count, model.latentSize], "GANStep.update: noise must be (\(count), \(model.latentSize)), got \(noise.shape)")
         let fake = model.generate(noise: noise, labels: labels)
         let ones = Tensor.ones([count], device: real.device), zeros = Tensor.zeros([count], device: real.device)
 

@@ -24,6 +24,7 @@ struct AutoencoderTests {
     struct Reference: Decodable {
         let vae: [VAECase]
         let conv_transpose: [TransposeCase]
+        let gan: [GANTests.StepCase]
     }
 
     static let reference: Reference = {
