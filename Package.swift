@@ -2,7 +2,7 @@
 // Cortex: a deep-learning framework in Swift. The stack, bottom to top:
 // CBLAS / CCortexKernels (C) -> CortexEngine (the device boundary: Backend protocol, CPU and simulated
 // backends) -> Cortex (tensors, autograd, ops, nn, optim, data, metrics, train, io) -> CortexModels
-// (ready architectures) and CortexReport (HTML reports) -> CortexCLI (the `cortex` command). Each target
+// (ready architectures) and CortexReport (HTML reports) -> CortexApps (applications on real data) -> CortexCLI (the `cortex` command). Each target
 // imports only the ones below it.
 import PackageDescription
 
@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Cortex", targets: ["Cortex"]),
         .library(name: "CortexModels", targets: ["CortexModels"]),
         .library(name: "CortexReport", targets: ["CortexReport"]),
+        .library(name: "CortexApps", targets: ["CortexApps"]),
         .executable(name: "cortex", targets: ["CortexCLI"]),
     ],
     dependencies: [
@@ -40,17 +41,20 @@ let package = Package(
         .target(name: "CortexReport", dependencies: ["Cortex", "CZlib"]),
         // Ready architectures built from Cortex layers (MLP, CNNs) and the text layer spec.
         .target(name: "CortexModels", dependencies: ["Cortex"]),
+        // The applications on real data (`cortex app`): fetching and checking each data set, its models,
+        // evaluation and report.
+        .target(name: "CortexApps", dependencies: ["Cortex", "CortexModels", "CortexReport"]),
         // The `cortex` command. Its module is CortexCLI so it never collides with `Cortex` on
         // case-insensitive file systems.
         .executableTarget(
             name: "CortexCLI",
-            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexEngine",
+            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexApps", "CortexEngine",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             resources: [.copy("Resources/fashion-mnist-subset")]
         ),
         .testTarget(
             name: "CortexTests",
-            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexEngine", "CZlib"],
+            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexApps", "CortexEngine", "CZlib"],
             exclude: ["Resources"]
         ),
     ],

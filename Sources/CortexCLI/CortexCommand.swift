@@ -11,7 +11,7 @@ struct CortexCommand: ParsableCommand {
         abstract: "Cortex: deep learning in Swift — tensors, autograd and a fast CPU engine.",
         version: cortexVersion,
         subcommands: [DemoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self,
-                      GenerateCommand.self, EncodeCommand.self, EmbedCommand.self, SimilarCommand.self, BenchCommand.self]
+                      GenerateCommand.self, EncodeCommand.self, EmbedCommand.self, SimilarCommand.self, AppCommand.self, BenchCommand.self]
     )
 
     /// As ArgumentParser's own main, except that errors from Foundation (file system, JSON) are turned into

@@ -102,22 +102,25 @@ public struct ReportValueChart: Sendable, Codable, Equatable {
 }
 
 extension RunReport {
+    /// A figure as an inline PNG with its caption and colour legend.
+    static func pictureMarkup(_ figure: ReportFigure) -> String {
+        let (w, h) = (figure.picture.width * figure.scale, figure.picture.height * figure.scale)
+        let legend = figure.legend.enumerated().map { i, name -> String in
+            let c = ReportPicture.palette[i % ReportPicture.palette.count].map { Int(($0 * 255).rounded()) }
+            return "<span class=\"swatch\" style=\"background: rgb(\(c[0]), \(c[1]), \(c[2]))\"></span>\(name.htmlEscaped)"
+        }
+        return """
+        <figure class="picture">
+        <figcaption><strong>\(figure.title.htmlEscaped)</strong> \(figure.caption.htmlEscaped)</figcaption>
+        <img src="\(figure.picture.pngDataURL)" width="\(w)" height="\(h)" alt="\(figure.title.htmlEscaped)"/>
+        \(legend.isEmpty ? "" : "<p class=\"legend-row\">" + legend.joined(separator: " ") + "</p>")
+        </figure>
+        """
+    }
+
     func figuresSection() -> String {
         guard let figures, !figures.isEmpty else { return "" }
-        let items = figures.map { figure -> String in
-            let (w, h) = (figure.picture.width * figure.scale, figure.picture.height * figure.scale)
-            let legend = figure.legend.enumerated().map { i, name -> String in
-                let c = ReportPicture.palette[i % ReportPicture.palette.count].map { Int(($0 * 255).rounded()) }
-                return "<span class=\"swatch\" style=\"background: rgb(\(c[0]), \(c[1]), \(c[2]))\"></span>\(name.htmlEscaped)"
-            }
-            return """
-            <figure class="picture">
-            <figcaption><strong>\(figure.title.htmlEscaped)</strong> \(figure.caption.htmlEscaped)</figcaption>
-            <img src="\(figure.picture.pngDataURL)" width="\(w)" height="\(h)" alt="\(figure.title.htmlEscaped)"/>
-            \(legend.isEmpty ? "" : "<p class=\"legend-row\">" + legend.joined(separator: " ") + "</p>")
-            </figure>
-            """
-        }
+        let items = figures.map(RunReport.pictureMarkup)
         return """
         <section id="pictures" class="card">
         <h2>Pictures</h2>

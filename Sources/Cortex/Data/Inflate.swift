@@ -151,3 +151,19 @@ func crc32Checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
     }
     return UInt32(truncatingIfNeeded: crc)
 }
+
+public enum Gzip {
+    /// The decompressed bytes of a gzip file held in memory (every member, as `zcat` gives them); a
+    /// `DataError` labelled with `path` for a truncated or corrupt stream.
+    public static func decompress(_ data: Data, path: String? = nil) throws -> Data {
+        guard Inflater.isGzip(data) else { throw DataError("not a gzip file (no 1f 8b signature)", path: path) }
+        let inflater = try Inflater(data, format: .gzip, path: path)
+        var out = Data()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { try inflater.read(into: $0) }
+            out.append(contentsOf: chunk[..<count])
+            if count < chunk.count { return out }
+        }
+    }
+}
