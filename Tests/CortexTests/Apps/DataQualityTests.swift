@@ -1,0 +1,36 @@
+// The data-quality checks every table application reports.
+import Testing
+@testable import CortexApps
+
+@Suite("Data quality")
+struct DataQualityTests {
+    @Test func findsMissingCellsDuplicatesConstantColumnsImbalanceAndLeakage() {
+        let rows: [[Double]] = [[1, 5, 0], [2, .nan, 0], [1, 5, 0], [3, 6, 0], [4, 7, 0], [2, .nan, 0]]
+        let quality = DataQuality(rows: rows, columns: ["a", "b", "c"], labels: [0, 1, 0, 1, 1, 1], classNames: ["no", "yes"],
+                                  splits: [("train", [0, 1, 3]), ("test", [2, 4, 5])])
+        #expect(quality.missing.map(\.column) == ["b"] && quality.missing.map(\.count) == [2])
+        #expect(quality.duplicateRows == 2, "rows 2 and 5 repeat rows 0 and 1, missing cells included")
+        #expect(quality.constantColumns == ["c"])
+        #expect(quality.classCounts.map(\.count) == [2, 4] && quality.classCounts.map(\.name) == ["no", "yes"])
+        #expect(quality.leakage.count == 1 && quality.leakage[0].shared == 2 && quality.leakage[0].of == 3)
+        #expect(quality.warnings.count == 4)
+        let clean = DataQuality(rows: [[1, 2], [3, 4]], columns: ["x", "y"], splits: [("train", [0]), ("test", [1])])
+        #expect(clean.warnings.isEmpty && clean.duplicateRows == 0 && clean.constantColumns.isEmpty)
+    }
+
+    @Test func leastSquaresAndAutoregressionRecoverExactModels() throws {
+        let x = (0..<20).map { i in [Double(i), Double((i * 7) % 5)] }
+        let y = x.map { 1.5 + 2 * $0[0] - 0.5 * $0[1] }
+        let b = try leastSquares(x, y)
+        #expect(zip(b, [1.5, 2, -0.5]).allSatisfy { abs($0 - $1) < 1e-9 }, "\(b)")
+        #expect(throws: (any Error).self) { try leastSquares(x.map { [$0[0], 2 * $0[0]] }, y) }
+        // y_t = 3 + 0.6 y_{t−1} − 0.2 y_{t−2}, started away from its mean.
+        var series = [10.0, -4.0]
+        for t in 2..<40 { series.append(3 + 0.6 * series[t - 1] - 0.2 * series[t - 2]) }
+        let ar = try AutoRegression(series[...], order: 2)
+        #expect(zip(ar.coefficients, [3, 0.6, -0.2]).allSatisfy { abs($0 - $1) < 1e-6 }, "\(ar.coefficients)")
+        #expect(abs(ar.predict(series[..<30]) - series[30]) < 1e-6)
+        let ahead = ar.dynamic(series[..<30], steps: 5)
+        #expect(zip(ahead, series[30..<35]).allSatisfy { abs($0 - $1) < 1e-6 })
+    }
+}
