@@ -49,6 +49,20 @@ struct ApplicationTests {
         #expect(html.contains("naive (last year)") && html.contains("One step ahead") && html.contains("1989–2008"))
     }
 
+    @Test func speechQuickRunTrainsBothNetworksOnPaddedRecordings() throws {
+        let result = try Self.quick("speech")
+        #expect(result.figures.count == 2 && result.figures.allSatisfy { $0.value > 0.2 },
+                "3 epochs on 280 recordings already beat chance (0.1): \(result.figures.map(\.value))")
+        let html = result.report.html()
+        #expect(html.contains("400 × 13") && html.contains("no speaker labels") && html.contains("test confusion matrix"))
+    }
+
+    @Test func aDigitsArchiveWithoutItsArraysIsNamed() throws {
+        let wrong = try Self.temporaryFile("digits.npz", Data(contentsOf: Fixtures.resources.appendingPathComponent("npy/deflated.npz")))
+        let message = Self.message { _ = try SpeechApplication.readDigits(wrong) }
+        #expect(message.contains(wrong.path) && message.contains("expected the arrays X, y and lengths"), "\(message)")
+    }
+
     @Test func damagedTablesAreNamedWithTheirProblem() throws {
         let noColumn = try Self.temporaryFile("sunspots.csv", Data("\"YEAR\",\"SPOTS\"\n1700,5\n".utf8))
         #expect(Self.message { _ = try ForecastingApplication.readSunspots(noColumn) }.contains("\(noColumn.path): the header does not name"))
