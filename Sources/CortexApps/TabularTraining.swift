@@ -24,7 +24,7 @@ func matrix(_ rows: [[Double]]) -> Tensor {
 }
 
 /// `tensor`'s rows at `indices`.
-func rows(_ tensor: Tensor, _ indices: [Int]) -> Tensor { tensor.indexSelect(0, Tensor(indices)) }
+func selectRows(_ tensor: Tensor, _ indices: [Int]) -> Tensor { tensor.indexSelect(0, Tensor(indices)) }
 
 /// Trains `model` with Adam on `train`, keeping the weights of the epoch with the lowest validation loss
 /// (early stopping after `patience` epochs without improvement); returns that epoch.

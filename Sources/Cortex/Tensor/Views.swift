@@ -23,7 +23,7 @@ extension Tensor {
     }
 
     /// A new contiguous tensor with the same values and its own storage; not recorded by autograd.
-    func copied() -> Tensor {
+    public func copied() -> Tensor {
         let out = makeOutput(shape, dtype: dtype)
         copyValues(into: out)
         return out

@@ -63,6 +63,26 @@ struct ApplicationTests {
         #expect(message.contains(wrong.path) && message.contains("expected the arrays X, y and lengths"), "\(message)")
     }
 
+    @Test func fraudQuickRunScoresBothDetectorsOnATimeOrderedSplit() throws {
+        let result = try Self.quick("fraud")
+        #expect(result.figures.count == 4 && result.figures.allSatisfy { $0.value.isFinite })
+        let mlpAUC = result.figures.first { $0.metric.hasPrefix("test ROC-AUC, MLP") }?.value ?? 0
+        #expect(mlpAUC > 0.8, "three epochs on 36,000 transactions already rank frauds high: \(mlpAUC)")
+        let html = result.report.html()
+        #expect(html.contains("60000 × 30") && html.contains("Precision–recall, test") && html.contains("frauds caught"))
+    }
+
+    @Test func aTransactionsTableWithoutItsColumnsOrCutShortIsNamed() throws {
+        let header = "\"Time\"," + (1...28).map { "\"V\($0)\"" }.joined(separator: ",") + ",\"Amount\",\"Class\""
+        let row = "0," + (1...28).map { "0.\($0)" }.joined(separator: ",") + ",12.5,\"0\""
+        let noAmount = try Self.temporaryFile("creditcard.csv", Data((header.replacingOccurrences(of: "\"Amount\"", with: "\"Sum\"") + "\n" + row + "\n").utf8))
+        let missing = Self.message { _ = try FraudApplication.readTransactions(noAmount) }
+        #expect(missing.contains(noAmount.path) && missing.contains("no column 'Amount'"), "\(missing)")
+        let cut = try Self.temporaryFile("creditcard.csv", Data((header + "\n" + row + "\n" + row.prefix(40)).utf8))
+        let truncated = Self.message { _ = try FraudApplication.readTransactions(cut) }
+        #expect(truncated.contains(cut.path) && truncated.contains("line 3"), "\(truncated)")
+    }
+
     @Test func damagedTablesAreNamedWithTheirProblem() throws {
         let noColumn = try Self.temporaryFile("sunspots.csv", Data("\"YEAR\",\"SPOTS\"\n1700,5\n".utf8))
         #expect(Self.message { _ = try ForecastingApplication.readSunspots(noColumn) }.contains("\(noColumn.path): the header does not name"))
