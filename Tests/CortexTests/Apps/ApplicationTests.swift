@@ -83,6 +83,29 @@ struct ApplicationTests {
         #expect(truncated.contains(cut.path) && truncated.contains("line 3"), "\(truncated)")
     }
 
+    @Test func recommendationQuickRunPredictsAndRanksRatings() throws {
+        let result = try Self.quick("recommendation")
+        let rmse = result.figures.filter { $0.metric.hasPrefix("RMSE") }.map(\.value)
+        // A constant guess of the mean rating scores about 1.12 here; three epochs already do better.
+        #expect(rmse.count == 2 && rmse.allSatisfy { $0 > 0.8 && $0 < 1.1 }, "\(rmse)")
+        let hit = result.figures.first { $0.metric.hasPrefix("HR@10") }?.value ?? -1
+        #expect(hit >= 0 && hit <= 1)
+        let html = result.report.html()
+        #expect(html.contains("repeated (user, film) pairs") && html.contains("Top-10 ranking") && html.contains("popularity"))
+    }
+
+    @Test func aRatingsFileWithAMissingColumnOrABadRatingIsNamed() throws {
+        let header = "user_id:token\titem_id:token\trating:float\ttimestamp:float\n"
+        let noTime = try Self.temporaryFile("ml-100k.inter", Data("user_id:token\titem_id:token\trating:float\n1\t2\t3\n".utf8))
+        #expect(Self.message { _ = try RecommendationApplication.readRatings(noTime) }.contains("no column 'timestamp'"))
+        let badRating = try Self.temporaryFile("ml-100k.inter", Data((header + "1\t2\t3\t100\n1\t3\t9\t101\n").utf8))
+        let message = Self.message { _ = try RecommendationApplication.readRatings(badRating) }
+        #expect(message.contains(badRating.path) && message.contains("line 3"), "\(message)")
+        let (ratings, users, items) = try RecommendationApplication.readRatings(
+            Self.temporaryFile("ml-100k.inter", Data((header + "7\t2\t3\t100\n5\t2\t4\t101\n7\t9\t5\t102\n").utf8)))
+        #expect(users == 2 && items == 2 && ratings.map(\.user) == [0, 1, 0] && ratings.map(\.item) == [0, 0, 1])
+    }
+
     @Test func damagedTablesAreNamedWithTheirProblem() throws {
         let noColumn = try Self.temporaryFile("sunspots.csv", Data("\"YEAR\",\"SPOTS\"\n1700,5\n".utf8))
         #expect(Self.message { _ = try ForecastingApplication.readSunspots(noColumn) }.contains("\(noColumn.path): the header does not name"))
