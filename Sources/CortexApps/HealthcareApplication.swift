@@ -64,7 +64,8 @@ public struct HealthcareApplication: Application {
         // Malignant (class 0 in scikit-learn's file) is the finding a screen looks for: it is the positive class.
         let malignant = labels.map { $0 == 0 ? 1 : 0 }
         let folds = stratifiedKFold(labels: malignant, k: Self.folds, shuffle: true, seed: context.seed)
-        let rowsOfX = (0..<x.shape[0]).map { i in x.scalars[(i * 30)..<(i * 30 + 30)].map(Double.init) }
+        let values = x.scalars, width = x.shape[1]
+        let rowsOfX = (0..<x.shape[0]).map { i in values[(i * width)..<((i + 1) * width)].map(Double.init) }
         let quality = DataQuality(rows: rowsOfX, columns: table.featureNames, labels: malignant, classNames: ["benign", "malignant"],
                                   splits: [("training folds (fold 1)", folds[0].train), ("test fold (fold 1)", folds[0].test)])
         let models: [(name: String, hidden: [Int], learningRate: Float)] = [("MLP 30-32-16-2", [32, 16], 1e-3), ("logistic regression", [], 1e-2)]

