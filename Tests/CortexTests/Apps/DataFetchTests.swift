@@ -58,6 +58,32 @@ struct DataFetchTests {
         return folder
     }
 
+    @Test func aFolderOfFilesIsPinnedByCountAndManifest() throws {
+        let manager = FileManager.default
+        let house = try Self.wheelhouse(contents: "a,b\n1,2\n")
+        let root = manager.temporaryDirectory.appendingPathComponent("cortex-data-\(UUID())")
+        defer { try? manager.removeItem(at: house); try? manager.removeItem(at: root) }
+        let store = DataStore(root: root, wheelhouse: house)
+        let wheelHash = SHA256.hex(try Data(contentsOf: house.appendingPathComponent("demo-1.0-py3-none-any.whl")))
+        // The manifest of the one file: "data.csv <its SHA-256>\n".
+        let manifest = SHA256.hex(Data("data.csv \(SHA256.hex(Data("a,b\n1,2\n".utf8)))\n".utf8))
+        func source(count: Int, hash: String) -> DataSource {
+            .wheel(requirement: "demo==1.0", file: "demo-1.0-py3-none-any.whl", sha256: wheelHash, files: [],
+                   trees: [PinnedTree("demo/", as: "corpus", fileCount: count, sha256: hash)])
+        }
+        let wrong = (try? store.files(of: source(count: 2, hash: manifest), name: "demo")).map { "\($0)" } ?? "refused"
+        #expect(wrong == "refused" && !manager.fileExists(atPath: root.appendingPathComponent("demo").path))
+        let folder = try store.files(of: source(count: 1, hash: manifest), name: "demo")[0]
+        #expect(folder.lastPathComponent == "corpus" && manager.fileExists(atPath: folder.appendingPathComponent("data.csv").path))
+        try Data("a,b\n1,3\n".utf8).write(to: folder.appendingPathComponent("data.csv"))
+        do {
+            _ = try store.files(of: source(count: 1, hash: manifest), name: "demo")
+            Issue.record("a changed file went unnoticed")
+        } catch {
+            #expect("\(error)".contains(folder.path) && "\(error)".contains("a file changed"))
+        }
+    }
+
     @Test func aFailedFetchLeavesNothingAndAGoodOneIsCheckedOnEveryUse() throws {
         let manager = FileManager.default
         let house = try Self.wheelhouse(contents: "a,b\n1,2\n")
