@@ -28,7 +28,11 @@ public struct LanguageApplication: Application {
     public func run(_ context: ApplicationContext) throws -> ApplicationResult {
         let corpusFolder = try context.store.files(of: sources[0], name: name)[0]
         let encoderFolder = try context.store.files(of: sources[1], name: "all-MiniLM-L6-v2")[0].deletingLastPathComponent()
-        let corpus = try LabelledTexts.folders(corpusFolder)
+        let files = try LabelledTexts.folders(corpusFolder)
+        // The corpus repeats some articles word for word; a repeat on both sides of a split would be scored as
+        // if unseen, so only each article's first copy is kept.
+        var seen = Set<String>()
+        let corpus = files.subset(files.texts.indices.filter { seen.insert(files.texts[$0]).inserted })
         let split = trainValidationTestSplit(count: corpus.texts.count, validationFraction: 0.1, testFraction: 0.2,
                                              stratifyBy: corpus.labels, seed: context.seed)
         var (trainIndices, validationIndices, testIndices) = (split.train, split.validation, split.test)
@@ -36,7 +40,7 @@ public struct LanguageApplication: Application {
             func spread(_ indices: [Int], _ n: Int) -> [Int] { (0..<min(n, indices.count)).map { indices[$0 * indices.count / min(n, indices.count)] } }
             (trainIndices, validationIndices, testIndices) = (spread(trainIndices, 80), spread(validationIndices, 30), spread(testIndices, 40))
         }
-        let quality = Self.quality(corpus, split: (trainIndices, validationIndices, testIndices))
+        let quality = Self.quality(files, kept: corpus, split: (trainIndices, validationIndices, testIndices))
         let encoder = try SentenceEncoder(directory: encoderFolder)
         let length = context.quick ? 64 : 128
         func dataset(_ indices: [Int]) -> TensorDataset {
@@ -81,26 +85,25 @@ public struct LanguageApplication: Application {
         return ApplicationResult(report: report, figures: figures)
     }
 
-    /// Exact checks on the articles: empty ones, articles repeated word for word (within the corpus and across
-    /// splits), and the topics' balance.
-    static func quality(_ corpus: LabelledTexts, split: ([Int], [Int], [Int])) -> ApplicationReport.Section {
-        var seen = Set<String>()
-        let repeated = corpus.texts.reduce(0) { $0 + (seen.insert($1).inserted ? 0 : 1) }
+    /// Exact checks on the articles: empty ones, articles repeated word for word (dropped before the split),
+    /// articles shared across splits (none once repeats are dropped; checked all the same) and the topics' balance.
+    static func quality(_ files: LabelledTexts, kept corpus: LabelledTexts, split: ([Int], [Int], [Int])) -> ApplicationReport.Section {
+        let repeated = files.texts.count - corpus.texts.count
         let empty = corpus.texts.filter { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.count
         let trainTexts = Set(split.0.map { corpus.texts[$0] })
         let shared = (split.1 + split.2).filter { trainTexts.contains(corpus.texts[$0]) }.count
         let counts = corpus.classNames.indices.map { c in corpus.labels.filter { $0 == c }.count }
         var warnings: [String] = []
         if empty > 0 { warnings.append("\(empty) empty articles") }
-        if repeated > 0 { warnings.append("\(repeated) articles repeated word for word") }
+        if repeated > 0 { warnings.append("\(repeated) articles repeated word for word, dropped before splitting") }
         if shared > 0 { warnings.append("\(shared) validation or test articles also in training") }
         return .init("The articles", note: warnings.isEmpty ? "No problems found." : "Look at: " + warnings.joined(separator: "; ") + ".", [
             .table(header: ["check", "result"], rows: [
-                ["articles", "\(corpus.texts.count) in \(corpus.classNames.count) topics"],
+                ["articles", "\(files.texts.count) in \(files.classNames.count) topics"],
+                ["articles repeated word for word (dropped)", "\(repeated)"],
                 ["empty articles", "\(empty)"],
-                ["articles repeated word for word", "\(repeated)"],
                 ["validation and test articles also in training", "\(shared) of \(split.1.count + split.2.count)"],
-                ["articles per topic", zip(corpus.classNames, counts).map { "\($0) \($1)" }.joined(separator: ", ")],
+                ["articles per topic, kept", zip(corpus.classNames, counts).map { "\($0) \($1)" }.joined(separator: ", ")],
             ])])
     }
 }
