@@ -51,7 +51,7 @@ public struct LanguageApplication: Application {
         let truth = test.targets.integers
         var rows: [[String]] = [], figures: [ApplicationFigure] = [], sections: [ApplicationReport.Section] = []
         let models: [(String, any Layer, Float, Int)] = [
-            ("MiniLM fine-tuned", BertClassifier(encoder: encoder.model, classes: corpus.classNames.count, seed: context.seed), 5e-5, context.quick ? 1 : 2),
+            ("MiniLM fine-tuned", BertClassifier(encoder: encoder.model, classes: corpus.classNames.count, seed: context.seed), 5e-5, context.quick ? 1 : 4),
             ("bidirectional LSTM from scratch", TextLSTMClassifier(vocabularySize: encoder.tokenizer.vocabulary.count, classes: corpus.classNames.count,
                                                                    seed: context.seed), 2e-3, context.quick ? 1 : 10),
         ]
