@@ -57,16 +57,7 @@ public struct ApplicationReport: Sendable {
     }
 
     public func html() -> String {
-        var header = "<header class=\"card\">\n<p class=\"kicker\">\(kicker.htmlEscaped)</p>\n<h1>\(title.htmlEscaped)</h1>\n"
-        if !summary.isEmpty {
-            header += "<table class=\"summary\"><tbody>\n"
-            for item in summary {
-                let wide = item.value.count > 16 ? " class=\"wide\"" : ""
-                header += "<tr\(wide)><th scope=\"row\">\(item.label.htmlEscaped)</th><td>\(item.value.htmlEscaped)</td></tr>\n"
-            }
-            header += "</tbody></table>\n"
-        }
-        header += "</header>"
+        let header = RunReport.headerMarkup(kicker: kicker, title: title, summary: summary)
         var chartCount = 0
         let body = sections.enumerated().map { index, section -> String in
             var parts: [String] = []

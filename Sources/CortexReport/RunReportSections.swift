@@ -20,8 +20,12 @@ extension RunReport {
         return name.count <= 4 ? name.uppercased() : name.prefix(1).uppercased() + name.dropFirst()
     }
 
-    func headerSection() -> String {
-        var out = "<header class=\"card\">\n<p class=\"kicker\">Cortex run report</p>\n<h1>\(title.htmlEscaped)</h1>\n"
+    func headerSection() -> String { RunReport.headerMarkup(kicker: "Cortex run report", title: title, summary: summary) }
+
+    /// The page's header card: kicker, title and the headline figures as tiles (a run report's and an
+    /// application report's alike).
+    static func headerMarkup(kicker: String, title: String, summary: [ReportItem]) -> String {
+        var out = "<header class=\"card\">\n<p class=\"kicker\">\(kicker.htmlEscaped)</p>\n<h1>\(title.htmlEscaped)</h1>\n"
         if !summary.isEmpty {
             out += "<table class=\"summary\"><tbody>\n"
             for item in summary {
