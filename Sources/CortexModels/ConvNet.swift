@@ -25,3 +25,9 @@ public final class SmallConvNet: Module, Layer {
 
     public func callAsFunction(_ input: Tensor) -> Tensor { classifier(features(input)) }
 }
+
+extension SmallConvNet: LayerChain {
+    public var chain: [(name: String, layer: any Layer)] {
+        features.chain.map { (name: "features.\($0.name)", layer: $0.layer) } + classifier.chain.map { (name: "classifier.\($0.name)", layer: $0.layer) }
+    }
+}

@@ -22,3 +22,7 @@ public final class MLP: Module, Layer {
 
     public func callAsFunction(_ input: Tensor) -> Tensor { body(input) }
 }
+
+extension MLP: LayerChain {
+    public var chain: [(name: String, layer: any Layer)] { body.chain.map { (name: "body.\($0.name)", layer: $0.layer) } }
+}

@@ -21,19 +21,47 @@ extension Tensor {
             require(count == 1, "backward: gradient can be omitted only for a one-element tensor, not shape \(shape)")
             seed = Tensor.ones(shape, device: device)
         }
-        noGrad { propagate(seed, retainGraph: retainGraph) }
+        _ = noGrad { propagate(seed, retainGraph: retainGraph, collecting: nil) }
     }
 
-    private func propagate(_ seed: Tensor, retainGraph: Bool) {
+    /// The gradients of this tensor with respect to `targets` (leaves or intermediates of its graph), as
+    /// torch.autograd.grad: nothing is added to any leaf's `grad`, so a model's parameter gradients are left
+    /// as they were. A target the graph does not reach gets zeros.
+    ///
+    /// - Parameters:
+    ///   - gradient: the cotangent of `self`, as for `backward`; omit it for a one-element tensor.
+    ///   - retainGraph: keep the graph for another walk.
+    public func gradients(withRespectTo targets: [Tensor], _ gradient: Tensor? = nil, retainGraph: Bool = false) -> [Tensor] {
+        require(requiresGrad, "gradients: this tensor does not require grad and has no recorded graph")
+        let seed = gradient?.detach() ?? Tensor.ones(shape, device: device)
+        require(seed.shape == shape, "gradients: gradient shape \(seed.shape) does not match tensor shape \(shape)")
+        require(gradient != nil || count == 1, "gradients: gradient can be omitted only for a one-element tensor, not shape \(shape)")
+        let found = noGrad { propagate(seed, retainGraph: retainGraph, collecting: Set(targets.map(ObjectIdentifier.init))) }
+        return targets.map { found[ObjectIdentifier($0)] ?? Tensor.zeros(like: $0) }
+    }
+
+    /// The reverse walk. With `collecting` nil (backward), leaves accumulate their gradients; otherwise the
+    /// gradients of the tensors named there are returned, nothing accumulates, and the walk ends once all
+    /// are complete (each tensor's gradient is whole when the reverse topological order reaches it).
+    private func propagate(_ seed: Tensor, retainGraph: Bool, collecting wanted: Set<ObjectIdentifier>?) -> [ObjectIdentifier: Tensor] {
         let order = topologicalOrder()
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
+        var found: [ObjectIdentifier: Tensor] = [:]
         for tensor in order.reversed() {
-            guard let g = grads.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
+            let key = ObjectIdentifier(tensor)
+            guard let g = grads.removeValue(forKey: key) else { continue }
+            if let wanted {
+                if wanted.contains(key) {
+                    found[key] = g
+                    if found.count == wanted.count { break }
+                }
+                if tensor.gradNode == nil { continue }
+            }
             guard let node = tensor.gradNode else {
                 tensor.accumulateGrad(g)
                 continue
             }
-            if tensor.retainsGrad { tensor.accumulateGrad(g) }
+            if tensor.retainsGrad && wanted == nil { tensor.accumulateGrad(g) }
             guard let rule = node.backward else {
                 fatalError("backward: the graph through '\(node.name)' was already freed; pass retainGraph: true to the first backward()")
             }
@@ -42,14 +70,15 @@ extension Tensor {
             for (input, inputGrad) in zip(node.inputs, inputGrads) {
                 guard input.requiresGrad, let inputGrad else { continue }
                 require(inputGrad.shape == input.shape, "backward of \(node.name): gradient shape \(inputGrad.shape) does not match input shape \(input.shape)")
-                let key = ObjectIdentifier(input)
-                if let existing = grads[key] { grads[key] = existing + inputGrad } else { grads[key] = inputGrad }
+                let inputKey = ObjectIdentifier(input)
+                if let existing = grads[inputKey] { grads[inputKey] = existing + inputGrad } else { grads[inputKey] = inputGrad }
             }
             if !retainGraph {
                 node.backward = nil
                 node.inputs = []
             }
         }
+        return found
     }
 
     private func accumulateGrad(_ g: Tensor) {
