@@ -130,6 +130,10 @@ final class TraceRecorder: @unchecked Sendable {
 
     private var sources: [ObjectIdentifier: Source] = [:]
     private var parameterIDs: Set<ObjectIdentifier> = []
+    /// When set, each recorded op's output is read from the device and checked for NaN and ±∞, and the first
+    /// op to hold one is remembered (`Tracer.firstNonFinite`).
+    var watchesNonFinite = false
+    private(set) var firstNonFinite: (index: Int, inputsFinite: Bool)?
     private var kept: [Tensor] = []
     private var recorded: [Recorded] = []
 
@@ -182,6 +186,28 @@ final class TraceRecorder: @unchecked Sendable {
                                  outputShape: output.shape, parameterCount: parameters,
                                  flops: Tracer.flops(kind: kind, attributes: attributes, inputShapes: shapes, outputShape: output.shape)))
         remember(output, as: .op(recorded.count - 1))
+        if watchesNonFinite && firstNonFinite == nil && !isFinite(output) {
+            firstNonFinite = (recorded.count - 1, inputs.allSatisfy(isFinite))
+        }
+    }
+
+    private func isFinite(_ t: Tensor) -> Bool { t.dtype != .float32 || t.scalars.allSatisfy(\.isFinite) }
+
+    /// Recorded op `index` as the tracer lists it: `kind(inputs)`, inputs named as in `TracedGraph` (`%k` the
+    /// output of op k in recording order, a parameter by its dotted name), with the layers whose parameters it reads.
+    func describeRecorded(_ index: Int) -> (call: String, layers: [String]) {
+        let op = recorded[index]
+        var layers: [String] = []
+        let inputs = op.sources.enumerated().map { position, source -> String in
+            switch source {
+            case .named(let name)?:
+                if !name.hasPrefix("input."), let dot = name.lastIndex(of: ".") { layers.append(String(name[..<dot])) }
+                return name
+            case .op(let i)?: return "%\(i)"
+            case nil: return "const\(position)"
+            }
+        }
+        return ("\(op.kind)(\(inputs.joined(separator: ", ")))", Array(Set(layers)).sorted())
     }
 }
 

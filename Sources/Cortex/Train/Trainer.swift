@@ -50,6 +50,11 @@ public final class Trainer: @unchecked Sendable {
     /// Epochs completed so far (by this trainer or the checkpoint it resumed from).
     public internal(set) var completedEpochs = 0
     public private(set) var stopReason: String?
+    /// When training stopped on a non-finite loss: the first op that produced NaN or ±∞ in that batch's forward
+    /// pass, where the step can tell (`TrainingStep.locateNonFinite`).
+    public private(set) var nonFiniteOrigin: NonFiniteOrigin?
+    /// Whether the last `fit` stopped because a batch's loss was NaN or ±∞.
+    public private(set) var stoppedOnNonFiniteLoss = false
     /// The training metric averaged over the current epoch's batches so far (for progress displays).
     public private(set) var runningMetric = 0.0
     /// Generator state for the training loader's shuffling, restored by `resume(from:)`.
@@ -105,6 +110,8 @@ public final class Trainer: @unchecked Sendable {
         self.loader = loader
         defer { self.loader = nil }
         stopReason = nil
+        nonFiniteOrigin = nil
+        stoppedOnNonFiniteLoss = false
         callbacks.forEach { $0.trainingWillBegin(self) }
         do {
             try runEpochs(loader, validation: validation, epochs: epochs, batchSize: batchSize, callbacks: callbacks)
@@ -134,6 +141,8 @@ public final class Trainer: @unchecked Sendable {
             for (index, batch) in loader.namedBatches.enumerated() {
                 let output = try step.train(on: batch, trainer: self)
                 guard output.loss.isFinite else {
+                    stoppedOnNonFiniteLoss = true
+                    nonFiniteOrigin = step.locateNonFinite(in: batch, trainer: self)
                     throw TrainingError.nonFiniteLoss(epoch: epoch, batch: index + 1, value: output.loss)
                 }
                 let n = batch.count

@@ -41,10 +41,14 @@ public protocol TrainingStep: AnyObject {
     func train(on batch: Batch, trainer: Trainer) throws -> StepOutput
     /// Scores one batch without changing anything (evaluation mode, no gradients recorded).
     func evaluate(on batch: Batch, trainer: Trainer) throws -> StepOutput
+    /// After `train(on:)` gave a non-finite loss on `batch`: the first op of its forward pass that produced NaN
+    /// or ±∞ (`Tracer.firstNonFinite`), leaving the model as it was. Nil where the step cannot tell.
+    func locateNonFinite(in batch: Batch, trainer: Trainer) -> NonFiniteOrigin?
 }
 
 extension TrainingStep {
     public var metric: (name: String, lowerIsBetter: Bool)? { nil }
+    public func locateNonFinite(in batch: Batch, trainer: Trainer) -> NonFiniteOrigin? { nil }
 }
 
 /// The classic supervised step: forward, loss against the target, backward, optimiser step; reports
@@ -81,6 +85,15 @@ public final class SupervisedStep: TrainingStep {
         let output = model(batch.input)
         let read = readLossAndMetric(loss(output, batch.target), output, batch.target)
         return StepOutput(loss: read.loss, values: [metric!.name: read.metric])
+    }
+
+    public func locateNonFinite(in batch: Batch, trainer: Trainer) -> NonFiniteOrigin? {
+        // The replay runs in training mode, as the failing step did; BatchNorm's running statistics are put back after.
+        let buffers = model.namedBuffers().map { ($0.1, $0.1.copied()) }
+        defer { noGrad { for (buffer, saved) in buffers { buffer.assign(saved) } } }
+        return noGrad {
+            Tracer.firstNonFinite(model, inputs: [batch.input, batch.target]) { loss(model($0[0]), $0[1]) }
+        }
     }
 
     private func readLossAndMetric(_ value: Tensor, _ output: Tensor, _ target: Tensor) -> (loss: Double, metric: Double) {
