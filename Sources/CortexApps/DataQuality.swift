@@ -1,5 +1,6 @@
 // What a person should know about a table before trusting a model trained on it: missing values, duplicate
-// rows, constant columns, the class balance, and rows shared between splits (leakage).
+// rows, constant columns, feature scales, the class balance (with the class weights that would even it), and rows
+// shared between splits (leakage).
 import Cortex
 import CortexReport
 import Foundation
@@ -15,6 +16,30 @@ public struct DataQuality: Sendable {
     public let classCounts: [(name: String, count: Int)]
     /// For each later split, how many of its rows also occur (all columns equal) in an earlier split.
     public let leakage: [(split: String, shared: Int, of: Int)]
+    /// Each column's smallest and largest finite value and standard deviation.
+    public let featureScales: [(column: String, minimum: Double, maximum: Double, standardDeviation: Double)]
+
+    /// Largest class over smallest (nil without labels or with an empty class).
+    public var imbalance: Double? {
+        let counts = classCounts.map(\.count)
+        guard let low = counts.min(), let high = counts.max(), low > 0 else { return nil }
+        return Double(high) / Double(low)
+    }
+
+    /// scikit-learn's "balanced" class weights, n / (classes × count): weighting the loss by them makes every class
+    /// count as much as the others.
+    public var suggestedClassWeights: [(name: String, weight: Double)] {
+        let total = classCounts.reduce(0) { $0 + $1.count }
+        return classCounts.map { ($0.name, $0.count > 0 ? Double(total) / Double(classCounts.count * $0.count) : 0) }
+    }
+
+    /// Largest standard deviation over the smallest non-zero one: above 100, features on such different scales need
+    /// standardising before a network sees them.
+    public var scaleSpread: Double? {
+        let spreads = featureScales.map(\.standardDeviation).filter { $0 > 0 && $0.isFinite }
+        guard let low = spreads.min(), let high = spreads.max() else { return nil }
+        return high / low
+    }
 
     /// `rows`: the feature rows (NaN for a missing cell); `labels`: class indices named by `classNames`;
     /// `splits`: named row-index sets in the order the data is used (train first).
@@ -41,6 +66,13 @@ public struct DataQuality: Sendable {
         } else {
             classCounts = []
         }
+        featureScales = columns.indices.map { j in
+            let values = rows.map { $0[j] }.filter(\.isFinite)
+            guard !values.isEmpty else { return (columns[j], .nan, .nan, .nan) }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let spread = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+            return (columns[j], values.min()!, values.max()!, spread)
+        }
         var earlier = Set<[UInt64]>()
         var leaks: [(String, Int, Int)] = []
         for (index, split) in splits.enumerated() {
@@ -60,23 +92,45 @@ public struct DataQuality: Sendable {
         if duplicateRows > 0 { out.append("\(duplicateRows) duplicate rows") }
         if !constantColumns.isEmpty { out.append("constant columns: \(constantColumns.joined(separator: ", "))") }
         for leak in leakage where leak.shared > 0 { out.append("\(leak.shared) of \(leak.of) \(leak.split) rows also occur in an earlier split") }
+        if let imbalance, imbalance > 3 {
+            out.append(String(format: "classes are imbalanced (largest / smallest %.1f); balanced class weights: ", imbalance)
+                       + suggestedClassWeights.map { String(format: "%@ %.2f", $0.name, $0.weight) }.joined(separator: ", "))
+        }
+        if let spread = scaleSpread, spread > 100, let wide = featureScales.max(by: { $0.standardDeviation < $1.standardDeviation }),
+           let narrow = featureScales.filter({ $0.standardDeviation > 0 }).min(by: { $0.standardDeviation < $1.standardDeviation }) {
+            out.append(String(format: "feature scales differ %.0f× (std of %@ %.3g, of %@ %.3g): standardise the features", spread,
+                              wide.column, wide.standardDeviation, narrow.column, narrow.standardDeviation))
+        }
         return out
     }
 
-    /// The checks as a report section.
-    public func section(_ title: String = "Data quality") -> ApplicationReport.Section {
+    /// The check results as rows of (check, result); `isImage` leaves out the per-column checks (constant columns and
+    /// scales), which say nothing useful about pixels.
+    public func rows(isImage: Bool = false) -> [[String]] {
         var rows: [[String]] = [
             ["rows × columns", "\(rowCount) × \(columnCount)"],
             ["missing cells", missing.isEmpty ? "none" : missing.map { "\($0.column): \($0.count)" }.joined(separator: ", ")],
-            ["duplicate rows", "\(duplicateRows)"],
-            ["constant columns", constantColumns.isEmpty ? "none" : constantColumns.joined(separator: ", ")],
+            [isImage ? "duplicate images" : "duplicate rows", "\(duplicateRows)"],
         ]
+        if !isImage {
+            rows.append(["constant columns", constantColumns.isEmpty ? "none" : constantColumns.joined(separator: ", ")])
+            if let spread = scaleSpread { rows.append(["feature scale spread (largest / smallest std)", String(format: "%.1f×", spread)]) }
+        }
         if !classCounts.isEmpty {
             let total = max(classCounts.reduce(0) { $0 + $1.count }, 1)
             rows.append(["class balance", classCounts.map { "\($0.name) \($0.count) (\(String(format: "%.1f", 100 * Double($0.count) / Double(total)))%)" }
                 .joined(separator: ", ")])
+            if let imbalance, imbalance > 3 {
+                rows.append(["balanced class weights", suggestedClassWeights.map { String(format: "%@ %.2f", $0.name, $0.weight) }.joined(separator: ", ")])
+            }
         }
-        for leak in leakage { rows.append(["\(leak.split) rows seen in an earlier split", "\(leak.shared) of \(leak.of)"]) }
+        for leak in leakage { rows.append(["\(leak.split) \(isImage ? "images" : "rows") seen in an earlier split", "\(leak.shared) of \(leak.of)"]) }
+        return rows
+    }
+
+    /// The checks as a report section.
+    public func section(_ title: String = "Data quality") -> ApplicationReport.Section {
+        let rows = rows()
         let note = warnings.isEmpty ? "No problems found." : "Look at: " + warnings.joined(separator: "; ") + "."
         return ApplicationReport.Section(title, note: note, [.table(header: ["check", "result"], rows: rows)])
     }

@@ -41,9 +41,13 @@ struct DemoCommand: ParsableCommand {
                                training: RunConfig.Training(data: "fashion-mnist-subset", optimizer: "adam", learningRate: 2e-3,
                                                             batchSize: 64, schedule: "none", testFraction: 0.25, epochs: epochs))
         try config.write(to: outputDirectory)
+        let trainSet = TensorDataset(inputs: train.images, targets: train.labels), testSet = TensorDataset(inputs: test.images, targets: test.labels)
+        let checks = RunInsights.dataChecks(train: trainSet, test: testSet, isImage: true, isClassification: true,
+                                            classNames: IDXDataset.fashionMNISTClassNames, featureNames: [])
+        let diagnostics = RunInsights.diagnostics(for: trainSet, isClassification: true)
         let trainer = Trainer(model, optimizer, loss: .crossEntropy)
         try trainer.fit(train, validation: test, epochs: epochs, batchSize: 64, seed: seed, callbacks: [
-            ProgressBar(totalEpochs: epochs),
+            ProgressBar(totalEpochs: epochs), diagnostics,
             CSVLogger(file: outputDirectory.appendingPathComponent("history.csv")),
             Checkpointer(directory: outputDirectory),
         ])
@@ -52,15 +56,19 @@ struct DemoCommand: ParsableCommand {
         let summary = try ClassificationSummary(evaluation: evaluation, classNames: names)
         print("\n" + summary.text)
         try saveSafetensors(model.stateDict(), to: outputDirectory.appendingPathComponent("model.safetensors"), metadata: ["format": "pt"])
+        try RunInsights.finish(diagnostics, in: outputDirectory)
+        let learned = try ModelInsight.imageFigures(model: model, images: test.images, labels: test.labels.integers, classNames: names)
         let seconds = Date().timeIntervalSince(start)
         let reportFile = outputDirectory.appendingPathComponent("report.html")
-        try summary.report(title: "Fashion-MNIST subset · small CNN", summary: [
+        var report = try summary.report(title: "Fashion-MNIST subset · small CNN", summary: [
             ReportItem("Model", "2 conv blocks + linear"), ReportItem("Parameters", "\(model.parameterCount)"),
             ReportItem("Training images", "\(train.count)"), ReportItem("Epochs", "\(epochs)"),
             ReportItem("Test accuracy", String(format: "%.1f%%", 100 * summary.accuracy)),
             ReportItem("Test loss", String(format: "%.3f", evaluation.loss)),
             ReportItem("Optimizer", "Adam, lr 2e-3, batch 64"), ReportItem("Wall time", String(format: "%.0f s", seconds)),
-        ], history: trainer.history, images: test.images).write(to: reportFile)
+        ], history: trainer.history, images: test.images)
+        (report.diagnostics, report.dataChecks, report.learned) = (diagnostics.record, checks, learned)
+        try report.write(to: reportFile)
         print(String(format: "test accuracy %.4f on %d unseen images · %.1f s in all", summary.accuracy, test.count, seconds))
         try directory.commit()
         print("report: \(directory.final.path)/report.html · the run (model, config, history, checkpoint) in \(directory.final.path)/")

@@ -22,7 +22,7 @@ struct RunDirectory {
     /// What a run directory holds; anything else in --output means it is not one.
     static let runFiles: Set<String> = ["model.safetensors", "config.json", "history.csv", "checkpoint.safetensors", "report.html",
                                         "language-model.json", "generative-model.json", "epoch-samples.safetensors", "classifier.safetensors",
-                                        "fine-tune", "samples.png"]
+                                        "fine-tune", "samples.png", "diagnostics.json", "explain.html"]
 
     /// Whether `name` is something a run writes: one of `runFiles`, or a DBN's per-layer checkpoint folder.
     static func isRunFile(_ name: String) -> Bool {

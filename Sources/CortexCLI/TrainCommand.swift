@@ -195,18 +195,23 @@ struct TrainCommand: ParsableCommand {
             test = train.subset(split.test)
             train = train.subset(split.train)
         }
+        let checks = RunInsights.dataChecks(train: train, test: test!, isImage: data.isImage, isClassification: data.isClassification,
+                                            classNames: data.classNames, featureNames: data.featureNames)
+        let diagnostics = TrainingDiagnostics()
         let (config, trainer, evaluation, seconds) = try fit(data, train: train, test: test!, settings: settings,
-                                                             logDirectory: directory, resume: resumeFrom != nil)
+                                                             logDirectory: directory, resume: resumeFrom != nil, diagnostics: diagnostics)
         try config.write(to: directory)
         try saveSafetensors(trainer.model.stateDict(), to: directory.appendingPathComponent("model.safetensors"), metadata: ["format": "pt"])
+        try RunInsights.finish(diagnostics, in: directory)
         try report(data, config: config, settings: settings, trainer: trainer, evaluation: evaluation, trainCount: train.count,
-                   test: test!, seconds: seconds, directory: directory)
+                   test: test!, seconds: seconds, directory: directory, diagnostics: diagnostics.record, dataChecks: checks)
     }
 
     /// Trains one model on `train` and evaluates it on `test`; features (and regression targets)
     /// are standardised with statistics of `train` only.
+    /// `diagnostics`, when given, is fed the standardised training inputs as its probe and added to the callbacks.
     func fit(_ data: LoadedData, train: TensorDataset, test: TensorDataset, settings: Settings, logDirectory: URL?,
-             resume: Bool = false, quiet: Bool = false) throws -> (RunConfig, Trainer, Evaluation, Double) {
+             resume: Bool = false, quiet: Bool = false, diagnostics: TrainingDiagnostics? = nil) throws -> (RunConfig, Trainer, Evaluation, Double) {
         let start = Date()
         let options = settings.training
         var config = RunConfig(model: settings.model, hidden: settings.hidden, inputShape: Array(train.inputs.shape.dropFirst()),
@@ -248,6 +253,12 @@ struct TrainCommand: ParsableCommand {
         default: break
         }
         callbacks += stateful
+        if let diagnostics {
+            let defaults = RunInsights.diagnostics(for: trainSet, isClassification: data.isClassification)
+            diagnostics.probe = defaults.probe
+            diagnostics.chanceLoss = defaults.chanceLoss
+            callbacks.append(diagnostics)
+        }
         if let logDirectory {
             // The config goes in first, so an unfinished run's checkpoint is never without its model description.
             try config.write(to: logDirectory)
@@ -309,7 +320,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func report(_ data: LoadedData, config: RunConfig, settings: Settings, trainer: Trainer, evaluation: Evaluation, trainCount: Int,
-                test: TensorDataset, seconds: Double, directory: URL) throws {
+                test: TensorDataset, seconds: Double, directory: URL, diagnostics: DiagnosticsRecord, dataChecks: ReportTable) throws {
         let options = settings.training
         let items = [ReportItem("Model", settings.model), ReportItem("Parameters", "\(trainer.model.parameterCount)"),
                      ReportItem("Training examples", "\(trainCount)"),
@@ -322,17 +333,29 @@ struct TrainCommand: ParsableCommand {
             let summary = try ClassificationSummary(evaluation: evaluation, classNames: names)
             print("\n" + summary.text)
             print(String(format: "test accuracy %.4f on %d held-out examples", summary.accuracy, test.count))
-            try summary.report(title: "\(data.description) · \(settings.model)",
-                               summary: items + [ReportItem("Test accuracy", String(format: "%.1f%%", 100 * summary.accuracy))],
-                               history: trainer.history, images: data.isImage ? test.inputs : Tensor.zeros([0, 1, 1]))
-                .write(to: reportFile)
+            var report = try summary.report(title: "\(data.description) · \(settings.model)",
+                                            summary: items + [ReportItem("Test accuracy", String(format: "%.1f%%", 100 * summary.accuracy))],
+                                            history: trainer.history, images: data.isImage ? test.inputs : Tensor.zeros([0, 1, 1]))
+            (report.diagnostics, report.dataChecks) = (diagnostics, dataChecks)
+            let model = trainer.model as! any Layer
+            if data.isImage {
+                report.learned = try ModelInsight.imageFigures(model: model, images: test.inputs, labels: test.targets.integers, classNames: names)
+            } else {
+                // The model sees standardised rows, as in training.
+                let scaled = noGrad { Standardizer(mean: Tensor(config.featureMean!), std: Tensor(config.featureStd!))(test.inputs) }
+                report.learnedTables = [try ModelInsight.importanceTable(model: model, rows: scaled, labels: test.targets.integers,
+                                                                         featureNames: data.featureNames, seed: settings.seed)]
+            }
+            try report.write(to: reportFile)
         } else {
             let scores = try foldScores(evaluation, config: config)
             let line = scores.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: "  ")
             print("test: " + line)
-            try RunReport(title: "\(data.description) · \(settings.model)",
-                          summary: items + scores.sorted { $0.key < $1.key }.map { ReportItem($0.key.uppercased(), String(format: "%.4f", $0.value)) },
-                          history: trainer.history).write(to: reportFile)
+            var report = RunReport(title: "\(data.description) · \(settings.model)",
+                                   summary: items + scores.sorted { $0.key < $1.key }.map { ReportItem($0.key.uppercased(), String(format: "%.4f", $0.value)) },
+                                   history: trainer.history)
+            (report.diagnostics, report.dataChecks) = (diagnostics, dataChecks)
+            try report.write(to: reportFile)
         }
     }
 }

@@ -78,6 +78,13 @@ extension RunReport {
     .sample .true { color: var(--muted); }
     .sample.wrong .pred { color: var(--wrong); font-weight: 600; }
 
+    .verdict { border-left: 4px solid #16a34a; background: #f0fdf4; border-radius: 6px; padding: 8px 14px; margin: 0 0 10px; }
+    .verdict.problem { border-left-color: #dc2626; background: #fef2f2; }
+    .verdict.info { border-left-color: #2563eb; background: #eff6ff; }
+    .verdict p { margin: 4px 0 0; }
+    .verdict .advice { color: var(--muted); font-size: 13.5px; }
+    h3 { font-size: 15px; margin: 18px 0 8px; }
+
     footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8px; }
     @media print { body { background: #fff; } .card { box-shadow: none; break-inside: avoid; } }
     """

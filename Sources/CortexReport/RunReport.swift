@@ -39,6 +39,14 @@ public struct RunReport: Sendable, Codable, Equatable {
     public var figures: [ReportFigure]?
     /// Charts of values the training step reported per epoch (a GAN's two losses).
     public var valueCharts: [ReportValueChart]?
+    /// What `TrainingDiagnostics` collected, with its verdicts.
+    public var diagnostics: DiagnosticsRecord?
+    /// The checks of the training data made before training.
+    public var dataChecks: ReportTable?
+    /// Pictures of what the model learned: filters, feature maps, attributions, embedding maps.
+    public var learned: [ReportFigure]?
+    /// Tables of what the model learned: permutation importances.
+    public var learnedTables: [ReportTable]?
 
     public init(title: String, summary: [ReportItem] = [], history: History, classNames: [String] = [],
                 confusionMatrix: [[Int]]? = nil, perClass: [ReportClassScores]? = nil, rocCurves: [ReportROCCurve] = [],
@@ -58,7 +66,7 @@ public struct RunReport: Sendable, Codable, Equatable {
 
     /// The complete HTML document.
     public func html() -> String {
-        var sections = [headerSection(), trainingSection(), valueChartsSection(), figuresSection()]
+        var sections = [headerSection(), diagnosisSection(), trainingSection(), valueChartsSection(), figuresSection()]
         // The matrix and the per-class table tell one story: side by side when there is room.
         let classSections = [confusionSection(), perClassSection()].filter { !$0.isEmpty }
         if classSections.count == 2 {
@@ -66,7 +74,7 @@ public struct RunReport: Sendable, Codable, Equatable {
         } else {
             sections += classSections
         }
-        sections += [rocSection(), samplesSection(), textsSection()]
+        sections += [rocSection(), samplesSection(), textsSection(), learnedSection(), diagnosticsSection(), dataChecksSection()]
         return htmlDocument(title: "\(title) · Cortex run report", body: sections.filter { !$0.isEmpty }.joined(separator: "\n"))
     }
 

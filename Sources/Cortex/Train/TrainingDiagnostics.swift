@@ -70,12 +70,12 @@ public struct DiagnosticsRecord: Codable, Sendable, Equatable {
 /// ```
 public final class TrainingDiagnostics: Callback {
     /// Inputs the activation statistics are measured on (nil: none are); a few hundred examples are plenty.
-    public let probe: Tensor?
+    public var probe: Tensor?
     /// Optimiser steps between gradient samples; nil: ten samples an epoch.
     public let sampleEvery: Int?
     /// The loss of a model that knows nothing but the class frequencies (the prior's entropy for
     /// cross-entropy), against which a training loss counts as underfitting; nil: not judged.
-    public let chanceLoss: Double?
+    public var chanceLoss: Double?
     public private(set) var record = DiagnosticsRecord()
 
     private var weights: [Tensor] = []

@@ -18,6 +18,21 @@ struct DataQualityTests {
         #expect(clean.warnings.isEmpty && clean.duplicateRows == 0 && clean.constantColumns.isEmpty)
     }
 
+    @Test func flagsImbalanceWithBalancedWeightsAndFeatureScales() {
+        // 8 of class 0, 2 of class 1; column "income" spreads 1000× wider than "rate".
+        let rows: [[Double]] = (0..<10).map { i in [Double(i) * 1000, Double(i % 3) * 0.5] }
+        let quality = DataQuality(rows: rows, columns: ["income", "rate"], labels: [0, 0, 0, 0, 0, 0, 0, 0, 1, 1], classNames: ["no", "yes"])
+        #expect(quality.imbalance == 4)
+        // scikit-learn's compute_class_weight("balanced"): 10 / (2 × 8) and 10 / (2 × 2).
+        #expect(quality.suggestedClassWeights.map(\.weight) == [0.625, 2.5])
+        #expect((quality.scaleSpread ?? 0) > 100)
+        #expect(quality.warnings.count == 2, "\(quality.warnings)")
+        #expect(quality.warnings[0].contains("no 0.62, yes 2.50") && quality.warnings[1].contains("standardise"))
+        #expect(quality.rows(isImage: true).allSatisfy { !$0[0].contains("constant") && !$0[0].contains("scale") })
+        let balanced = DataQuality(rows: rows, columns: ["a", "b"], labels: [0, 1, 0, 1, 0, 1, 0, 1, 0, 1])
+        #expect(balanced.imbalance == 1 && balanced.suggestedClassWeights.map(\.weight) == [1, 1])
+    }
+
     @Test func leastSquaresAndAutoregressionRecoverExactModels() throws {
         let x = (0..<20).map { i in [Double(i), Double((i * 7) % 5)] }
         let y = x.map { 1.5 + 2 * $0[0] - 0.5 * $0[1] }
