@@ -10,7 +10,7 @@ struct CortexCommand: ParsableCommand {
         commandName: "cortex",
         abstract: "Cortex: deep learning in Swift — tensors, autograd and a fast CPU engine.",
         version: cortexVersion,
-        subcommands: [DemoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self,
+        subcommands: [DemoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, ExplainCommand.self, InspectCommand.self,
                       GenerateCommand.self, EncodeCommand.self, EmbedCommand.self, SimilarCommand.self, AppCommand.self, BenchCommand.self]
     )
 

@@ -29,7 +29,7 @@ struct PredictCommand: ParsableCommand {
         let model = try config.loadModel(from: directory)
         let url = URL(fileURLWithPath: input)
         try requireRegularFile(url, option: "--input")
-        let inputs = try readInputs(url, config: config)
+        let inputs = try readModelInputs(url, config: config, missing: missing)
         let outputs = noGrad { Tensor.cat(config.standardizeFeatures(inputs).split(256).map { model($0) }) }
         var lines: [String]
         if config.isClassification {
@@ -55,42 +55,6 @@ struct PredictCommand: ParsableCommand {
         } else {
             print(text, terminator: "")
         }
-    }
-
-    /// IDX images (detected by their magic number) or CSV rows encoded as in training.
-    func readInputs(_ url: URL, config: RunConfig) throws -> Tensor {
-        let bytes = [UInt8](try readHead(url, bytes: 4))
-        let isGzip = bytes.starts(with: [0x1f, 0x8b]), isIDX = bytes.count == 4 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0x08
-        if isGzip || isIDX {
-            let raw = try IDX.read(contentsOf: url)
-            guard raw.rank == 3 else { throw CLIError("\(url.path): expected an IDX image file (count × height × width), got shape \(raw.shape)") }
-            let images = raw.to(.float32).unsqueezed(1) / 255
-            guard Array(images.shape.dropFirst()) == config.inputShape else {
-                throw CLIError("\(url.path): images of shape \(Array(images.shape.dropFirst())) but the model expects \(config.inputShape)")
-            }
-            return images
-        }
-        guard config.inputShape.count == 1 else {
-            throw CLIError("\(url.path) is not an IDX image file, and this run's model takes images of shape \(config.inputShape)")
-        }
-        let missingValues = MissingOption.policy(missing)
-        guard let schema = config.schema else {
-            // Runs trained on scikit-learn's format record their feature names only.
-            let table = try CSVTable.read(contentsOf: url, options: CSVOptions(missing: missingValues))
-            guard table.featureNames == config.featureNames else {
-                throw CLIError("\(url.path): columns differ from the training table's \(config.featureNames.prefix(8))")
-            }
-            return table.features
-        }
-        // The target is left out even when the table has it: predictions need no labels.
-        let table = try CSVTable.read(contentsOf: url, schema: schema, readingTarget: false, options: CSVOptions(missing: missingValues))
-        for note in table.notes {
-            FileHandle.standardError.write(Data("note: \(note)\n".utf8))
-        }
-        if table.droppedRowCount > 0 {
-            FileHandle.standardError.write(Data("note: \(table.droppedRowCount) row(s) with missing values left out; indices count the rows kept\n".utf8))
-        }
-        return table.features
     }
 
     private func csvField(_ s: String) -> String {
