@@ -72,8 +72,9 @@ enum ModelInsight {
     }
 
     /// The figures of the run report's "What the model learned" for an image classifier.
+    /// `projected` test images go into the PCA and t-SNE maps (t-SNE costs O(n²) per iteration).
     static func imageFigures(model: any Layer, images: Tensor, labels: [Int], classNames: [String], explained: Int = 6,
-                             projected: Int = 1000) throws -> [ReportFigure] {
+                             projected: Int = 500) throws -> [ReportFigure] {
         let wasTraining = model.training
         model.eval()
         defer { model.train(wasTraining) }

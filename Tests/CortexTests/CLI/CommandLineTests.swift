@@ -2,6 +2,7 @@
 // table trains, cross-validates and predicts end to end.
 import Foundation
 import Testing
+import Cortex
 
 /// The `cortex` executable built next to this test bundle.
 let cortexBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cortex")
@@ -235,6 +236,28 @@ struct CommandLineTests {
         #expect(predict.output.hasPrefix("index,prediction,p_T-shirt/top,p_Trouser"))
         let inspect = try cortex(["inspect", "--run", run])
         #expect(inspect.status == 0 && inspect.output.contains("total: 10 ops, 50378 parameters, 7927818 FLOPs"), "\(inspect.output)")
+
+        // The report diagnoses the run and shows what the model learned; the verdicts are printed and saved.
+        #expect(demo.output.contains("diagnosis: ") || demo.output.contains("warning: "), "\(demo.output)")
+        let report = try String(contentsOfFile: run + "/report.html", encoding: .utf8)
+        for heading in ["<h2>Diagnosis</h2>", "<h2>What the model learned</h2>", "<h2>Gradients and activations</h2>", "<h2>Data checks</h2>",
+                        "First-layer filters", "Feature maps, block 2", "Why the model predicted what it did", "t-SNE of"] {
+            #expect(report.contains(heading), "report lacks \(heading)")
+        }
+        let record = try JSONDecoder().decode(DiagnosticsRecord.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/diagnostics.json")))
+        #expect(record.layers == ["features.0.weight", "features.4.weight", "classifier.2.weight"] && !record.gradients.isEmpty && !record.verdicts.isEmpty)
+
+        // cortex explain: a page of maps and checks for the first inputs, by the methods asked for.
+        let page = run + "/why.html"
+        let explain = try cortex(["explain", "--run", run, "--input", images, "--count", "2", "--method", "saliency,grad-cam",
+                                  "--class", "trouser", "--output", page])
+        #expect(explain.status == 0, "\(explain.error)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("Attribution maps") && html.contains("IG completeness error") && html.contains("Rows explain: Trouser, Trouser"))
+        let unknown = try cortex(["explain", "--run", run, "--input", images, "--method", "lime"])
+        #expect(unknown.status != 0 && unknown.error.contains("unknown method 'lime'"), "\(unknown.error)")
+        let badClass = try cortex(["explain", "--run", run, "--input", images, "--class", "hat"])
+        #expect(badClass.status != 0 && badClass.error.contains("--class hat"), "\(badClass.error)")
         #expect(inspect.output.contains("conv2d(input.0, features.0.weight, features.0.bias; dilation=[1, 1], groups=1, padding=[1, 1]"))
     }
 
@@ -267,6 +290,14 @@ struct CommandLineTests {
         #expect(predict.status == 0, "\(predict.error)")
         let rows = try String(contentsOf: predictions, encoding: .utf8).split(separator: "\n")
         #expect(rows.first == "index,prediction,p_down,p_up" && rows.count == 11)
+
+        // The report ranks the features by permutation importance; explain attributes each row's prediction.
+        let report = try String(contentsOf: runDirectory.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(report.contains("Permutation importance (top ") && report.contains("<h2>Data checks</h2>"))
+        let explain = try cortex(["explain", "--run", runDirectory.path, "--input", inputs.path, "--count", "3"])
+        #expect(explain.status == 0, "\(explain.error)")
+        let page = try String(contentsOf: runDirectory.appendingPathComponent("explain.html"), encoding: .utf8)
+        #expect(page.contains("Row 0: predicted") && page.contains("Row 2: predicted") && !page.contains("Row 3:"))
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/games/fortunes/fortunes"), "needs Debian's fortunes"))
