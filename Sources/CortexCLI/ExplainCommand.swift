@@ -1,5 +1,5 @@
 // `cortex explain`: why a trained model gave the answers it gave, as one HTML page — for images, each attribution
-// method's map over each image (with integrated gradients' completeness and Grad-CAM's share on the item); for
+// method's map over each image (with integrated gradients' completeness and the class activation maps' share on the item); for
 // table rows, each feature's integrated-gradients attribution against the average row.
 import ArgumentParser
 import Cortex
@@ -18,7 +18,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Inputs: an IDX image file (.gz or plain) or a CSV table with the training table's columns.")
     var input: String
 
-    @Option(help: "Attribution methods, comma-separated, for images: saliency, smoothgrad, integrated-gradients, grad-cam (convolutional models), occlusion; all by default. Table rows always get integrated gradients.")
+    @Option(help: "Attribution methods, comma-separated, for images: saliency, smoothgrad, integrated-gradients, grad-cam and hirescam (convolutional models), occlusion; all by default. Table rows always get integrated gradients.")
     var method: String?
 
     @Option(help: "Explain this class (index or name) instead of each input's predicted class.")
@@ -66,25 +66,30 @@ struct ExplainCommand: ParsableCommand {
         if config.inputShape.count == 3 {
             let isConvolutional = ((model as? any LayerChain)?.chain ?? []).contains { $0.layer is Conv2d }
             let methods = method.map { $0.split(separator: ",").map(String.init) }
-                ?? ModelInsight.methods.filter { isConvolutional || $0 != "grad-cam" }
-            if methods.contains("grad-cam") && !isConvolutional { throw CLIError("--method grad-cam needs a convolutional model; this run's is \(config.model)") }
+                ?? ModelInsight.methods.filter { isConvolutional || !ModelInsight.mapMethods.contains($0) }
+            if let map = methods.first(where: ModelInsight.mapMethods.contains), !isConvolutional {
+                throw CLIError("--method \(map) needs a convolutional model; this run's is \(config.model)")
+            }
             summary.append(ReportItem("Methods", methods.map(ModelInsight.methodTitle).joined(separator: ", ")))
             let figure = try ModelInsight.attributionFigure(model: model, images: inputs, targets: targets, methods: methods,
                                                             title: "Attribution maps", caption: "Each input, then each method's map for the class explained.",
                                                             classNames: names)
             // Checks a reader can hold the maps to: integrated gradients' completeness, and where Grad-CAM's mass lies.
             let ig = Attribution.integratedGradients(model.callAsFunction, inputs: inputs, targets: targets, steps: 64)
-            let shares = isConvolutional ? try gradCAMShares(model, inputs, targets) : []
+            let cams = isConvolutional ? try ["grad-cam", "hirescam"].map { try mapShares($0, model, inputs, targets) } : []
             let rows = predicted.indices.map { i -> [String] in
                 var row = ["\(i)", String(format: "%@ (%.3f)", label(predicted[i]), p[i * k + predicted[i]]), label(targets[i]),
                            String(format: "%.2f%%", 100 * ig.completenessError[i])]
-                if isConvolutional { row.append(shares[i].map { String(format: "%.0f%% (box %.0f%% of the image)", 100 * $0.share, 100 * $0.area) } ?? "no positive map") }
+                for shares in cams {
+                    row.append(shares[i].map { String(format: "%.0f%% (item %.0f%% of the image)", 100 * $0.share, 100 * $0.area) } ?? "no positive map")
+                }
                 return row
             }
-            sections.append(.init("Why", note: "Red: the pixel raised the explained class's score; blue: it lowered it. Saliency and SmoothGrad show the gradient's size; integrated gradients (64 steps from a black image) add up to the change in score; Grad-CAM weighs the last convolutional block's channels by their gradient; occlusion measures the fall in score when a patch is blacked out.",
+            sections.append(.init("Why", note: "Red: the pixel raised the explained class's score; blue: it lowered it. Saliency and SmoothGrad show the gradient's size; integrated gradients (64 steps from a black image) add up to the change in score; Grad-CAM weighs the last convolutional block's channels by their mean gradient, HiResCAM each position by its own; occlusion measures the fall in score when a patch is blacked out.",
                                   [.figure(figure)]))
-            sections.append(.init("Checks", note: "Integrated gradients' completeness error: |Σ attributions − (score(x) − score(black))| / |score(x) − score(black)|, under 1% when the path integral is accurate. Grad-CAM's share: its mass inside the item's bounding box (pixels above 0.1) against the box's share of the image.",
-                                  [.table(header: ["input", "predicted (probability)", "explained", "IG completeness error"] + (isConvolutional ? ["Grad-CAM mass in the item's box"] : []), rows: rows)]))
+            sections.append(.init("Checks", note: "Integrated gradients' completeness error: |Σ attributions − (score(x) − score(black))| / |score(x) − score(black)|, under 1% when the path integral is accurate. The class activation maps' share: their mass on the item's pixels (above 0.1), against the share of the image the item covers (what a map spread evenly would put there).",
+                                  [.table(header: ["input", "predicted (probability)", "explained", "IG completeness error"]
+                                          + (isConvolutional ? ["Grad-CAM mass on the item", "HiResCAM mass on the item"] : []), rows: rows)]))
         } else {
             // Table rows: integrated gradients from the training mean (zero after standardisation).
             let features = config.featureNames.isEmpty ? (0..<inputs.shape[1]).map { "feature \($0)" } : config.featureNames
@@ -115,10 +120,10 @@ struct ExplainCommand: ParsableCommand {
         throw CLIError("--class \(text): the run's classes are 0…\(names.count - 1) (\(names.joined(separator: ", ")))")
     }
 
-    /// Per image: Grad-CAM's share of mass in the item's bounding box and the box's share of the image (nil where the
-    /// map is zero everywhere or the image is blank).
-    func gradCAMShares(_ model: any Layer, _ images: Tensor, _ targets: [Int]) throws -> [(share: Float, area: Float)?] {
-        let maps = try ModelInsight.attributions("grad-cam", model: model, images: images, targets: targets)
+    /// Per image: a class activation map's share of mass on the item's pixels (above 0.1) and the item's share of the
+    /// image (nil where the map is zero everywhere or the image is blank).
+    func mapShares(_ method: String, _ model: any Layer, _ images: Tensor, _ targets: [Int]) throws -> [(share: Float, area: Float)?] {
+        let maps = try ModelInsight.attributions(method, model: model, images: images, targets: targets)
         let (h, w) = (images.size(-2), images.size(-1))
         let gray = noGrad { images.mean(dim: 1) }.scalars
         return maps.enumerated().map { i, map in
@@ -126,11 +131,7 @@ struct ExplainCommand: ParsableCommand {
             let item = image.indices.filter { image[$0] > 0.1 }
             let total = map.reduce(0, +)
             guard total > 0, !item.isEmpty else { return nil }
-            let (rows, columns) = (item.map { $0 / w }, item.map { $0 % w })
-            let (r0, r1, c0, c1) = (rows.min()!, rows.max()!, columns.min()!, columns.max()!)
-            var inside: Float = 0
-            for r in r0...r1 { for c in c0...c1 { inside += map[r * w + c] } }
-            return (inside / total, Float((r1 - r0 + 1) * (c1 - c0 + 1)) / Float(h * w))
+            return (item.reduce(0) { $0 + map[$1] } / total, Float(item.count) / Float(h * w))
         }
     }
 }

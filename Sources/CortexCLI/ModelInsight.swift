@@ -9,11 +9,13 @@ import Foundation
 
 enum ModelInsight {
     /// The attribution methods `cortex explain` offers, in the order their columns appear.
-    static let methods = ["saliency", "smoothgrad", "integrated-gradients", "grad-cam", "occlusion"]
+    static let methods = ["saliency", "smoothgrad", "integrated-gradients", "grad-cam", "hirescam", "occlusion"]
+    /// The methods that need a convolutional feature map.
+    static let mapMethods: Set<String> = ["grad-cam", "hirescam"]
 
     static func methodTitle(_ method: String) -> String {
         ["saliency": "saliency |∂y/∂x|", "smoothgrad": "SmoothGrad", "integrated-gradients": "integrated gradients",
-         "grad-cam": "Grad-CAM", "occlusion": "occlusion"][method] ?? method
+         "grad-cam": "Grad-CAM", "hirescam": "HiResCAM", "occlusion": "occlusion"][method] ?? method
     }
 
     /// The chain index of the last ReLU whose output is a (N, C, h, w) map: where Grad-CAM and the top-activation
@@ -38,11 +40,13 @@ enum ModelInsight {
                                                              generator: RandomGenerator(seed: 0)).abs() }, channelsSummed: true)
         case "integrated-gradients":
             return perImage(Attribution.integratedGradients(model.callAsFunction, inputs: images, targets: targets, steps: 64).attributions, channelsSummed: true)
-        case "grad-cam":
+        case "grad-cam", "hirescam":
             guard let chain = model as? any LayerChain, let at = lastConvolutionalReLU(chain, example: images.sliced(0, start: 0, end: 1)) else {
-                throw CLIError("grad-cam needs a convolutional model; this one has no convolutional feature map")
+                throw CLIError("\(method) needs a convolutional model; this one has no convolutional feature map")
             }
-            let cam = Attribution.gradCAM(features: chain.prefix(through: at), head: chain.suffix(after: at), inputs: images, targets: targets)
+            let (features, head) = (chain.prefix(through: at), chain.suffix(after: at))
+            let cam = method == "grad-cam" ? Attribution.gradCAM(features: features, head: head, inputs: images, targets: targets)
+                : Attribution.hiResCAM(features: features, head: head, inputs: images, targets: targets)
             return perImage(Attribution.resized(cam, to: (h, w)), channelsSummed: false)
         case "occlusion":
             return perImage(Attribution.occlusion(model.callAsFunction, inputs: images, targets: targets, window: max(2, h / 7), stride: max(1, h / 14)),
@@ -116,7 +120,7 @@ enum ModelInsight {
         // Why: the predicted class of the first few test images, by every method.
         let shownImages = images.sliced(0, start: 0, end: min(explained, images.shape[0]))
         let predicted = noGrad { model(shownImages).argmax(dim: 1) }.integers
-        let usable = blocks.isEmpty ? methods.filter { $0 != "grad-cam" } : methods
+        let usable = blocks.isEmpty ? methods.filter { !mapMethods.contains($0) } : methods
         figures.append(try attributionFigure(model: model, images: shownImages, targets: predicted, methods: usable,
                                              title: "Why the model predicted what it did",
                                              caption: "The first \(predicted.count) test images and, for the class the model predicted, each attribution method's map.",

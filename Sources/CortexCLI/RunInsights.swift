@@ -18,6 +18,8 @@ enum RunInsights {
                                   splits: [("training", Array(0..<n)), ("test", Array(n..<(n + test.count)))])
         var warnings = quality.warnings
         if isImage { warnings.removeAll { $0.hasPrefix("constant columns") || $0.hasPrefix("feature scales") } }
+        // cortex train standardises table features itself: say so rather than ask the user to.
+        warnings = warnings.map { $0.hasSuffix("standardise the features") ? $0 + " (cortex train does, with the training rows' statistics)" : $0 }
         for warning in warnings { print("data check: \(warning)") }
         return ReportTable(title: "Data checks", caption: "Made before training, on the training and test \(isImage ? "images" : "rows") together"
                            + (warnings.isEmpty ? ": no problems found." : "."),

@@ -1,6 +1,7 @@
-// Grad-CAM: where in an image a convolutional network looked for one class — a feature map's channels
-// weighted by how much the class's output depends on each — and the bilinear resize that lays such a coarse
-// map over the input.
+// Class activation maps: where in an image a convolutional network looked for one class. Grad-CAM weighs a
+// feature map's channels by how much the class's output depends on each on average; HiResCAM weighs every
+// position by its own gradient, which stays faithful when the head is not global average pooling (a flatten and a
+// linear layer, as the demo CNN's). And the bilinear resize that lays such a coarse map over the input.
 import CortexEngine
 
 extension Attribution {
@@ -11,11 +12,25 @@ extension Attribution {
     /// The network is split in two where the map is taken: for `SmallConvNet`, `features` is its convolutional
     /// blocks and `head` its classifier; any `LayerChain` splits with `prefix(through:)` and `suffix(after:)`.
     public static func gradCAM(features: Model, head: Model, inputs: Tensor, targets: [Int]) -> Tensor {
-        let op = "Attribution.gradCAM"
+        let (maps, g) = featureMapGradient(features: features, head: head, inputs: inputs, targets: targets, "Attribution.gradCAM")
+        return noGrad { relu((maps * g.mean(dims: [2, 3], keepDim: true)).sum(dim: 1)) }
+    }
+
+    /// HiResCAM (Draelos & Carin, 2020): ReLU(Σ_c ∂y/∂A_c ⊙ A_c), each position weighted by its own gradient. Equal
+    /// to Grad-CAM when the head averages the map globally; when it is a flatten and a linear layer, Grad-CAM's
+    /// averaged weights can point at the background, and HiResCAM shows the positions that actually raised y.
+    /// Returns (N, h, w).
+    public static func hiResCAM(features: Model, head: Model, inputs: Tensor, targets: [Int]) -> Tensor {
+        let (maps, g) = featureMapGradient(features: features, head: head, inputs: inputs, targets: targets, "Attribution.hiResCAM")
+        return noGrad { relu((maps * g).sum(dim: 1)) }
+    }
+
+    /// A = features(x) (N, C, h, w) and ∂y/∂A for each example's target output y of head(A).
+    static func featureMapGradient(features: Model, head: Model, inputs: Tensor, targets: [Int], _ op: String) -> (Tensor, Tensor) {
         let maps = noGrad { features(inputs.detach()) }.detach().requiringGrad()
         require(maps.rank == 4, "\(op): the features must be a (N, C, h, w) map, got shape \(maps.shape)")
         let g = enableGrad { selectedOutputs(head(maps), targets, op).sum().gradients(withRespectTo: [maps])[0] }
-        return noGrad { relu((maps.detach() * g.mean(dims: [2, 3], keepDim: true)).sum(dim: 1)) }
+        return (maps.detach(), g)
     }
 
     /// Maps (N, h, w) resized to (N, height, width) by bilinear interpolation with half-pixel centres, as

@@ -1,8 +1,9 @@
 """PyTorch references for Cortex's attributions: the demo CNN (CortexModels' SmallConvNet: two blocks of 3×3
 convolution, BatchNorm, ReLU and 2×2 max pooling, then dropout and a linear classifier) in evaluation mode,
 with random weights and running statistics, and for four images and target classes: the logits, the input
-gradient of each image's target logit (what saliency and gradient × input are made of), and Grad-CAM at the
-second block's ReLU, also resized to 28×28 as F.interpolate(bilinear) does. The weights and images are float32; the references are computed from them in float64.
+gradient of each image's target logit (what saliency and gradient × input are made of), and Grad-CAM (also
+resized to 28×28 as F.interpolate(bilinear) does) and HiResCAM at the second block's ReLU. The weights and
+images are float32; the references are computed from them in float64.
 Run with a PyTorch venv outside the repository:
     /opt/torch-venv/bin/python generate_torch.py   # writes explain_reference.safetensors"""
 import torch
@@ -36,9 +37,11 @@ maps = features[:7](images.double()).detach().requires_grad_()
 head = nn.Sequential(features[7], classifier)
 head(maps).gather(1, targets[:, None]).sum().backward()
 cam = torch.relu((maps * maps.grad.mean(dim=(2, 3), keepdim=True)).sum(1))
+hires = torch.relu((maps * maps.grad).sum(1))
 
 cam28 = torch.nn.functional.interpolate(cam.detach()[:, None], size=(28, 28), mode="bilinear", align_corners=False)[:, 0]
 
 state.update({"images": images, "targets": targets.float(), "logits": logits.detach().float(),
-              "input_gradient": x.grad.float(), "grad_cam": cam.detach().float(), "grad_cam_28": cam28.float()})
+              "input_gradient": x.grad.float(), "grad_cam": cam.detach().float(), "grad_cam_28": cam28.float(),
+              "hires_cam": hires.detach().float()})
 save_file(state, "explain_reference.safetensors")
