@@ -76,10 +76,18 @@ public final class BertSelfAttention: Module {
 
     /// `mask` is additive, broadcasting to (B, heads, L, L).
     func callAsFunction(_ x: Tensor, mask: Tensor) -> Tensor {
-        let (b, l, e) = (x.shape[0], x.shape[1], x.shape[2]), d = e / heads
-        func split(_ t: Tensor) -> Tensor { t.reshaped([b, l, heads, d]).permuted([0, 2, 1, 3]) }
+        let (b, l, e) = (x.shape[0], x.shape[1], x.shape[2])
         return scaledDotProductAttention(query: split(query(x)), key: split(key(x)), value: split(value(x)), mask: mask)
             .permuted([0, 2, 1, 3]).reshaped([b, l, e])
+    }
+
+    /// The attention weights softmax(QKᵀ/√d + mask), (B, heads, L, L).
+    func weights(_ x: Tensor, mask: Tensor) -> Tensor { attentionWeights(query: split(query(x)), key: split(key(x)), mask: mask) }
+
+    /// (B, L, E) → (B, heads, L, E / heads).
+    private func split(_ t: Tensor) -> Tensor {
+        let (b, l, e) = (t.shape[0], t.shape[1], t.shape[2])
+        return t.reshaped([b, l, heads, e / heads]).permuted([0, 2, 1, 3])
     }
 }
 
@@ -178,11 +186,30 @@ public final class BertModel: Module {
                 "BertModel: \(ids.shape[1]) tokens exceed the model's \(config.maxPositionEmbeddings) positions")
         let types = tokenTypes ?? Tensor.zeros(ids.shape, dtype: .int64, device: ids.device)
         var x = embeddings(ids, tokenTypes: types)
-        // Padding keys get a large negative score (as Hugging Face's extended attention mask: the dtype's minimum).
-        let keep = (attentionMask ?? Tensor.ones(ids.shape, device: ids.device)).to(.float32)
-        let mask = ((1 - keep) * -Float.greatestFiniteMagnitude).reshaped([ids.shape[0], 1, 1, ids.shape[1]])
+        let mask = additiveMask(ids, attentionMask)
         for layer in encoder.layer { x = layer(x, mask: mask) }
         return x
+    }
+
+    /// Padding keys get a large negative score (as Hugging Face's extended attention mask: the dtype's minimum).
+    private func additiveMask(_ ids: Tensor, _ attentionMask: Tensor?) -> Tensor {
+        let keep = (attentionMask ?? Tensor.ones(ids.shape, device: ids.device)).to(.float32)
+        return ((1 - keep) * -Float.greatestFiniteMagnitude).reshaped([ids.shape[0], 1, 1, ids.shape[1]])
+    }
+
+    /// Each layer's attention weights, (B, heads, L, L) per layer: row i of head h says how much token i drew from each
+    /// token in that layer (padding keys get zero). Without gradients; in evaluation mode the pass equals the forward one.
+    public func attentionMaps(_ ids: Tensor, attentionMask: Tensor? = nil, tokenTypes: Tensor? = nil) -> [Tensor] {
+        precondition(ids.rank == 2 && ids.dtype.isInteger, "BertModel.attentionMaps: ids must be (batch, length) integers, got \(ids.dtype) \(ids.shape)")
+        return noGrad {
+            var x = embeddings(ids, tokenTypes: tokenTypes ?? Tensor.zeros(ids.shape, dtype: .int64, device: ids.device))
+            let mask = additiveMask(ids, attentionMask)
+            return encoder.layer.map { layer in
+                let weights = layer.attention.selfAttention.weights(x, mask: mask)
+                x = layer(x, mask: mask)
+                return weights
+            }
+        }
     }
 
     /// A model with the configuration and weights of a Hugging Face BERT folder (config.json and

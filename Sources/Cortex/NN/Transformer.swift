@@ -148,6 +148,23 @@ public final class TransformerEncoder: Module {
         for layer in layers { x = layer(x, mask: mask, keyPaddingMask: keyPaddingMask, isCausal: isCausal) }
         return norm.map { $0(x) } ?? x
     }
+
+    /// Each layer's self-attention weights for `source`, per head: (B, heads, S, S) per layer ((heads, S, S) for an
+    /// unbatched source), row i saying how much position i drew from each position. Computed without gradients, in
+    /// the current mode (call `eval()` first so dropout does not change the pass): the attention maps a report shows.
+    public func attentionMaps(_ source: Tensor, mask: Tensor? = nil, keyPaddingMask: Tensor? = nil, isCausal: Bool = false) -> [Tensor] {
+        noGrad {
+            var x = source
+            return layers.map { layer in
+                let attended = layer.normFirst ? layer.norm1(x) : x
+                let weights = layer.selfAttn(query: attended, key: attended, value: attended, keyPaddingMask: keyPaddingMask,
+                                             attentionMask: mask, needWeights: true, averageWeights: false,
+                                             isCausal: isCausal && mask == nil).weights!
+                x = layer(x, mask: mask, keyPaddingMask: keyPaddingMask, isCausal: isCausal)
+                return weights
+            }
+        }
+    }
 }
 
 /// A stack of decoder layers with an optional final LayerNorm.
