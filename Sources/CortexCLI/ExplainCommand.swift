@@ -1,6 +1,7 @@
 // `cortex explain`: why a trained model gave the answers it gave, as one HTML page — for images, each attribution
-// method's map over each image (with integrated gradients' completeness and the class activation maps' share on the item); for
-// table rows, each feature's integrated-gradients attribution against the average row.
+// method's map over each image (with integrated gradients' completeness and the class activation maps' share on the
+// item); for table rows, each feature's integrated-gradients attribution against the average row; for a sentence,
+// the pretrained MiniLM's attention maps, layer by layer and head by head.
 import ArgumentParser
 import Cortex
 import CortexModels
@@ -10,13 +11,18 @@ import Foundation
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Explain a trained run's predictions for given inputs: an HTML page of attribution maps (images) or feature attributions (table rows).")
+        abstract: "Explain a trained run's predictions for given inputs: an HTML page of attribution maps (images) or feature attributions (table rows); or, with --text, MiniLM's attention maps for a sentence.")
 
     @Option(name: .customLong("run"), help: "The run directory written by `cortex train` or `cortex demo`.")
-    var runDirectory: String
+    var runDirectory: String?
 
     @Option(help: "Inputs: an IDX image file (.gz or plain) or a CSV table with the training table's columns.")
-    var input: String
+    var input: String?
+
+    @Option(help: "A sentence whose attention maps in the pretrained MiniLM to show (instead of --run and --input).")
+    var text: String?
+
+    @OptionGroup var encoder: EncoderOption
 
     @Option(help: "Attribution methods, comma-separated, for images: saliency, smoothgrad, integrated-gradients, grad-cam and hirescam (convolutional models), occlusion; all by default. Table rows always get integrated gradients.")
     var method: String?
@@ -30,10 +36,15 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Missing cells in a CSV table: error (the default), drop or mean.")
     var missing: String?
 
-    @Option(help: "Where to write the page (default: RUN/explain.html).")
+    @Option(help: "Where to write the page (default: RUN/explain.html; attention.html for --text).")
     var output: String?
 
     func validate() throws {
+        if text != nil {
+            guard runDirectory == nil && input == nil else { throw ValidationError("--text explains the pretrained MiniLM; give it without --run and --input") }
+        } else if runDirectory == nil || input == nil {
+            throw ValidationError("give --run and --input (a trained run and the inputs to explain), or --text")
+        }
         guard (1...256).contains(count) else { throw ValidationError("--count must be between 1 and 256") }
         try MissingOption.validate(missing)
         if let method {
@@ -44,6 +55,8 @@ struct ExplainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let text { return try explainAttention(text) }
+        guard let runDirectory, let input else { return }
         let directory = URL(fileURLWithPath: runDirectory)
         let config = try RunConfig.read(from: directory)
         guard config.isClassification else { throw CLIError("cortex explain explains classifiers; the run in \(runDirectory) is a regression") }
@@ -110,6 +123,45 @@ struct ExplainCommand: ParsableCommand {
         let file = output.map { URL(fileURLWithPath: $0) } ?? directory.appendingPathComponent("explain.html")
         try page.write(to: file)
         print("explained \(predicted.count) input(s): \(file.path)")
+    }
+
+    /// MiniLM's attention for one sentence: each layer's map averaged over its heads, then every head of every layer.
+    func explainAttention(_ text: String) throws {
+        let sentenceEncoder = try encoder.load()
+        let ids = sentenceEncoder.ids(text)
+        guard ids.count > 2 else { throw CLIError("--text holds no words") }
+        let tokens = ["[CLS]"] + sentenceEncoder.tokenizer.tokenize(text).prefix(ids.count - 2) + ["[SEP]"]
+        sentenceEncoder.model.eval()
+        let maps = sentenceEncoder.model.attentionMaps(Tensor(ids, shape: [1, ids.count]))
+        let n = ids.count, heads = maps[0].shape[1]
+        // Each map as a picture, white for no attention and black for all of it, one pixel per (query, key).
+        func picture(_ values: ArraySlice<Float>) -> ReportPicture { ReportPicture(pixels: values.map { 1 - $0 }, width: n, height: n) }
+        let averaged = maps.map { map in noGrad { map.mean(dim: 1) }.scalars }
+        let scale = max(2, 240 / n)
+        var blocks: [ApplicationReport.Block] = [.paragraph("Tokens, in the order of every map's rows (queries) and columns (keys): " + tokens.joined(separator: " · "))]
+        blocks.append(.figure(ReportFigure(title: "Layers 1–\(maps.count), averaged over heads",
+                                           caption: "Row i shows how much token i drew from each token (darker is more).",
+                                           picture: .tiled(averaged.map { picture($0[...]) }, columns: min(3, maps.count), gap: 1), scale: scale)))
+        for (layer, map) in maps.enumerated() {
+            let values = map.scalars
+            let tiles = (0..<heads).map { h in picture(values[(h * n * n)..<((h + 1) * n * n)]) }
+            blocks.append(.figure(ReportFigure(title: "Layer \(layer + 1), heads 1–\(heads)", caption: "", picture: .tiled(tiles, columns: 6, gap: 1),
+                                               scale: max(1, scale / 2))))
+        }
+        // Where each token looks most in the last layer (averaged over heads), in words.
+        let last = averaged[averaged.count - 1]
+        let rows = (0..<n).map { i -> [String] in
+            let row = Array(last[(i * n)..<((i + 1) * n)])
+            let top = row.indices.sorted { row[$0] > row[$1] }.prefix(3)
+            return [tokens[i]] + top.map { String(format: "%@ %.2f", tokens[$0], row[$0]) }
+        }
+        blocks.append(.table(header: ["token", "attends most to", "second", "third"], rows: rows))
+        let page = ApplicationReport(title: "MiniLM's attention", kicker: "Cortex explanation",
+                                     summary: [ReportItem("Text", text), ReportItem("Tokens", "\(n)"), ReportItem("Layers × heads", "\(maps.count) × \(heads)")],
+                                     sections: [.init("Attention maps", note: "all-MiniLM-L6-v2's self-attention weights for this sentence, from BertModel.attentionMaps.", blocks)])
+        let file = URL(fileURLWithPath: output ?? "attention.html")
+        try page.write(to: file)
+        print("attention maps of \(n) tokens in \(maps.count) layers × \(heads) heads: \(file.path)")
     }
 
     /// The class --class names (by index or name), or nil for each input's predicted class.

@@ -300,6 +300,20 @@ struct CommandLineTests {
         #expect(page.contains("Row 0: predicted") && page.contains("Row 2: predicted") && !page.contains("Row 3:"))
     }
 
+    @Test(.enabled(if: Fixtures.miniLMAvailable, "needs scripts/fetch-minilm"))
+    func explainShowsMiniLMAttentionForASentence() throws {
+        let page = scratch("attention") + ".html"
+        defer { try? FileManager.default.removeItem(atPath: page) }
+        let run = try cortex(["explain", "--text", "The bank raised rates.", "--output", page])
+        #expect(run.status == 0 && run.output.contains("7 tokens in 6 layers × 12 heads"), "\(run.output) \(run.error)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("[CLS] · the · bank · raised · rates · . · [SEP]") && html.contains("Layer 6, heads 1–12"))
+        let mixed = try cortex(["explain", "--text", "x", "--run", "somewhere", "--input", "file"])
+        #expect(mixed.status != 0 && mixed.error.contains("without --run and --input"), "\(mixed.error)")
+        let neither = try cortex(["explain"])
+        #expect(neither.status != 0 && neither.error.contains("or --text"), "\(neither.error)")
+    }
+
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/games/fortunes/fortunes"), "needs Debian's fortunes"))
     func aLanguageModelTrainsOnFortunesAndGenerates() throws {
         let run = scratch("lm")
