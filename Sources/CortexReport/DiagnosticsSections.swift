@@ -17,14 +17,17 @@ public struct ReportTable: Sendable, Codable, Equatable {
         (self.title, self.caption, self.header, self.rows, self.warnings) = (title, caption, header, rows, warnings)
     }
 
-    /// The table as HTML: text columns left, numbers right.
+    /// The table as HTML: a column of numbers right-aligned, any other left.
     var markup: String {
         func isNumber(_ s: String) -> Bool { s == "–" || Double(s.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "±", with: "")
             .split(separator: " ").first.map(String.init) ?? "") != nil }
-        var out = "<table class=\"scores\"><thead><tr>" + header.map { "<th>\($0.htmlEscaped)</th>" }.joined() + "</tr></thead><tbody>\n"
+        let numeric = header.indices.map { column in rows.allSatisfy { column >= $0.count || isNumber($0[column]) } }
+        var out = "<table class=\"scores\"><thead><tr>" + header.enumerated().map { i, name in
+            "<th\(i > 0 && !numeric[i] ? " style=\"text-align: left\"" : "")>\(name.htmlEscaped)</th>"
+        }.joined() + "</tr></thead><tbody>\n"
         for row in rows {
             out += "<tr>" + row.enumerated().map { i, cell in
-                i == 0 ? "<th>\(cell.htmlEscaped)</th>" : "<td\(isNumber(cell) ? " class=\"num\"" : "")>\(cell.htmlEscaped)</td>"
+                i == 0 ? "<th>\(cell.htmlEscaped)</th>" : "<td\(i < numeric.count && numeric[i] ? " class=\"num\"" : "")>\(cell.htmlEscaped)</td>"
             }.joined() + "</tr>\n"
         }
         return out + "</tbody></table>"
