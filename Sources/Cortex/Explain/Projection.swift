@@ -52,14 +52,7 @@ extension Attribution {
         var v = (0..<n).map { 1 + Double($0 % 7) * 0.01 }
         var value = 0.0
         for _ in 0..<2000 {
-            var next = [Double](repeating: 0, count: n)
-            m.withUnsafeBufferPointer { a in
-                for i in 0..<n {
-                    var s = 0.0
-                    for j in 0..<n { s += a[i * n + j] * v[j] }
-                    next[i] = s
-                }
-            }
+            var next = EmbeddingKernels.matrixVector(m, v, n: n)
             let norm = next.reduce(0) { $0 + $1 * $1 }.squareRoot()
             guard norm > 0 else { return (v.map { _ in 0 }, 0) }
             next = next.map { $0 / norm }
@@ -95,38 +88,7 @@ extension Attribution {
         for iteration in 0..<iterations {
             let boost = iteration < exaggerated ? exaggeration : 1
             let momentum = iteration < exaggerated ? 0.5 : 0.8
-            // Student-t affinities tᵢⱼ = 1 / (1 + ‖yᵢ − yⱼ‖²), their sum, and ∂KL/∂yᵢ = 4 Σⱼ (pᵢⱼ − tᵢⱼ / Σt) tᵢⱼ (yᵢ − yⱼ).
-            // Raw pointers: this O(n²) loop is the whole cost, and bounds checks would double it.
-            y.withUnsafeBufferPointer { y in
-                q.withUnsafeMutableBufferPointer { q in
-                    p.withUnsafeBufferPointer { p in
-                        gradient.withUnsafeMutableBufferPointer { gradient in
-                            var total = 0.0
-                            for i in 0..<n {
-                                q[i * n + i] = 0
-                                var j = i + 1
-                                while j < n {
-                                    let dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1]
-                                    let t = 1 / (1 + dx * dx + dy * dy)
-                                    q[i * n + j] = t; q[j * n + i] = t
-                                    total += 2 * t
-                                    j += 1
-                                }
-                            }
-                            let inverse = 1 / total
-                            for i in 0..<n {
-                                var gx = 0.0, gy = 0.0
-                                let (xi, yi) = (y[2 * i], y[2 * i + 1])
-                                for j in 0..<n {
-                                    let t = q[i * n + j], force = (boost * p[i * n + j] - t * inverse) * t
-                                    gx += force * (xi - y[2 * j]); gy += force * (yi - y[2 * j + 1])
-                                }
-                                (gradient[2 * i], gradient[2 * i + 1]) = (4 * gx, 4 * gy)
-                            }
-                        }
-                    }
-                }
-            }
+            EmbeddingKernels.tsneGradient(y: y, p: p, n: n, exaggeration: boost, affinities: &q, gradient: &gradient)
             for k in 0..<(2 * n) {
                 // Delta-bar-delta gains: grow where the step keeps its direction, shrink where it reverses.
                 gains[k] = (gradient[k] > 0) != (velocity[k] > 0) ? gains[k] + 0.2 : max(gains[k] * 0.8, 0.01)

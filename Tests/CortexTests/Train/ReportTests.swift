@@ -320,3 +320,44 @@ struct ReportTests {
         #expect(decoded == report)
     }
 }
+
+@Suite("Run report: diagnosis")
+struct DiagnosisReportTests {
+    /// A record with gradient samples for two layers, one activation sample and the given verdicts.
+    static func record(_ verdicts: [TrainingVerdict]) -> DiagnosticsRecord {
+        var record = DiagnosticsRecord()
+        record.layers = ["0.weight", "2.weight"]
+        record.gradients = (1...6).map { GradientSample(epoch: 1, step: $0 * 5, gradientNorms: [0.5 / Double($0), 0.2], weightNorms: [3, 2],
+                                                        updateRatios: [1e-3, 2e-3]) }
+        record.activity = [ActivitySample(epoch: 1, layers: [LayerActivity(name: "1", kind: "ReLU", mean: 0.4, standardDeviation: 0.6,
+                                                                           zeroFraction: 0.55, deadFraction: 0.7, saturatedFraction: nil)])]
+        record.verdicts = verdicts
+        return record
+    }
+
+    @Test func verdictsComeFirstWithTheirEvidenceAndTheChartsAreWellFormed() throws {
+        var report = RunReport(title: "diagnosed", history: reportHistory(epochs: 3))
+        let verdicts = [TrainingVerdict(.vanishingGradients, "gradients vanish on the way back: 0.weight <tiny>", advice: "use ReLU"),
+                        TrainingVerdict(.deadUnits, "layer 1 70%")]
+        report.diagnostics = Self.record(verdicts)
+        report.dataChecks = ReportTable(title: "Data checks", header: ["check", "result"], rows: [["duplicate rows", "3"]], warnings: ["3 duplicate rows"])
+        report.learnedTables = [ReportTable(title: "Permutation importance (top 1)", header: ["feature", "drop"], rows: [["1. x", "0.2 ± 0.1"]])]
+        let html = report.html()
+        // The diagnosis is the first section after the header, each verdict under its title, its advice after it.
+        let diagnosis = try #require(html.range(of: "<section id=\"diagnosis\"")), training = try #require(html.range(of: "<section id=\"training\""))
+        #expect(diagnosis.lowerBound < training.lowerBound)
+        #expect(html.contains("<strong>Vanishing gradients</strong>") && html.contains("0.weight &lt;tiny&gt;") && html.contains("Try: use ReLU."))
+        #expect(html.contains("<div class=\"verdict problem\"><strong>Dead ReLUs</strong>"))
+        #expect(html.contains("Gradient norm per layer") && html.contains("Update / weight per step") && html.contains("70.0%"))
+        #expect(html.contains("<h2>Data checks</h2>") && html.contains("3 duplicate rows") && html.contains("<h3>Permutation importance (top 1)</h3>"))
+        for svg in svgElements(html) { #expect(xmlError(svg) == nil) }
+        let document = try #require(html.range(of: "<html")).lowerBound
+        #expect(xmlError(String(html[document...])) == nil)
+        // A healthy run's diagnosis is one green card.
+        report.diagnostics = Self.record([TrainingVerdict(.healthy, "no sign of problems")])
+        #expect(report.html().contains("<div class=\"verdict good\"><strong>No problems found</strong>"))
+        // Without diagnostics there is no diagnosis.
+        report.diagnostics = nil
+        #expect(!report.html().contains("id=\"diagnosis\""))
+    }
+}
