@@ -2,7 +2,8 @@
 // Cortex: a deep-learning framework in Swift. The stack, bottom to top:
 // CBLAS / CCortexKernels (C) -> CortexEngine (the device boundary: Backend protocol, CPU and simulated
 // backends) -> Cortex (tensors, autograd, ops, nn, optim, data, metrics, train, io) -> CortexModels
-// (ready architectures) and CortexReport (HTML reports) -> CortexApps (applications on real data) -> CortexCLI (the `cortex` command). Each target
+// (ready architectures) and CortexReport (HTML reports) -> CortexApps (applications on real data) and CortexDistributed
+// (MPI collectives, on Open MPI) -> CortexCLI (the `cortex` command). Each target
 // imports only the ones below it.
 import PackageDescription
 
@@ -13,6 +14,7 @@ let package = Package(
         .library(name: "CortexModels", targets: ["CortexModels"]),
         .library(name: "CortexReport", targets: ["CortexReport"]),
         .library(name: "CortexApps", targets: ["CortexApps"]),
+        .library(name: "CortexDistributed", targets: ["CortexDistributed"]),
         .executable(name: "cortex", targets: ["CortexCLI"]),
     ],
     dependencies: [
@@ -34,6 +36,13 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Open MPI (Debian's libopenmpi-dev), found through pkg-config. Only CortexDistributed and the `cortex`
+        // command use it, so a package that depends on Cortex alone builds without MPI.
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
+        ),
         .target(name: "CortexEngine", dependencies: ["CBLAS", "CCortexKernels"]),
         .target(name: "Cortex", dependencies: ["CortexEngine", "CZlib"]),
         // Self-contained HTML reports of a run (curves, confusion matrix, ROC, sample images as PNG), kept
@@ -44,17 +53,19 @@ let package = Package(
         // The applications on real data (`cortex app`): fetching and checking each data set, its models,
         // evaluation and report.
         .target(name: "CortexApps", dependencies: ["Cortex", "CortexModels", "CortexReport"]),
+        // Training across processes and machines: MPI collectives on tensors.
+        .target(name: "CortexDistributed", dependencies: ["Cortex", "CMPI"]),
         // The `cortex` command. Its module is CortexCLI so it never collides with `Cortex` on
         // case-insensitive file systems.
         .executableTarget(
             name: "CortexCLI",
-            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexApps", "CortexEngine",
+            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexApps", "CortexDistributed", "CortexEngine",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             resources: [.copy("Resources/fashion-mnist-subset")]
         ),
         .testTarget(
             name: "CortexTests",
-            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexApps", "CortexEngine", "CZlib"],
+            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexApps", "CortexDistributed", "CortexEngine", "CZlib"],
             exclude: ["Resources"]
         ),
     ],

@@ -6,7 +6,7 @@ import Foundation
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Micro-benchmarks of the engine.", subcommands: [GemmBench.self, TrainBench.self, WorkloadBench.self, GenerativeBench.self])
+        commandName: "bench", abstract: "Micro-benchmarks of the engine.", subcommands: [GemmBench.self, TrainBench.self, WorkloadBench.self, GenerativeBench.self, AllReduceBench.self])
 }
 
 struct GemmBench: ParsableCommand {
