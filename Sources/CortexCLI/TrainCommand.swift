@@ -3,6 +3,7 @@
 // directory and swapped into --output when it finishes; --resume continues a killed or finished run.
 import ArgumentParser
 import Cortex
+import CortexDistributed
 import CortexModels
 import CortexReport
 import Foundation
@@ -145,6 +146,15 @@ struct TrainCommand: ParsableCommand {
             print("data: \(data.description)")
             return try crossValidate(data, folds: cv, settings: settings)
         }
+        // Under mpirun: data-parallel training. Rank 0 does everything a lone run does; the others train their
+        // shards and write nothing.
+        let group = try ProcessGroup.world()
+        let collective = group.flatMap { $0.size > 1 ? DataParallel($0) : nil }
+        if let collective {
+            if resume { throw CLIError("--resume does not run under mpirun yet; resume the run without mpirun") }
+            if collective.rank != 0 { return try trainAsReplica(collective) }
+            print("data-parallel: \(collective.size) processes, each on its share of every global batch")
+        }
         let directory = RunDirectory(output)
         let (resumeFrom, unfinished) = try directory.prepareStaging(resume: resume, overwrite: overwrite)
         let settings: Settings, data: LoadedData
@@ -170,7 +180,7 @@ struct TrainCommand: ParsableCommand {
         }
         print("data: \(data.description)")
         do {
-            try train(data, settings: settings, in: directory.staging, resumeFrom: resumeFrom)
+            try train(data, settings: settings, in: directory.staging, resumeFrom: resumeFrom, collective: collective)
         } catch {
             var message = error is CLIError ? "\(error)" : plainDescription(error)
             if resumeFrom != nil || overwrite { message += ". The run in \(directory.final.path) is unchanged" }
@@ -184,7 +194,17 @@ struct TrainCommand: ParsableCommand {
         print("model, config, history and checkpoint in \(directory.final.path)/")
     }
 
-    func train(_ data: LoadedData, settings: Settings, in directory: URL, resumeFrom: URL?) throws {
+    /// A replica other than rank 0 under mpirun: the same data, split and model, its shard of every batch, and nothing
+    /// written or printed.
+    func trainAsReplica(_ collective: DataParallel) throws {
+        let settings = try self.settings(resuming: nil)
+        let data = try source.load()
+        let (train, test) = try heldOut(data, settings: settings)
+        _ = try fit(data, train: train, test: test, settings: settings, logDirectory: nil, quiet: true, collective: collective)
+    }
+
+    /// The training examples and the test ones: the data's own test split, else a stratified held-out fraction.
+    func heldOut(_ data: LoadedData, settings: Settings) throws -> (TensorDataset, TensorDataset) {
         var train = data.train, test = data.test
         if test == nil {
             let split = trainValidationTestSplit(count: train.count, validationFraction: 0, testFraction: settings.training.testFraction,
@@ -195,23 +215,31 @@ struct TrainCommand: ParsableCommand {
             test = train.subset(split.test)
             train = train.subset(split.train)
         }
-        let checks = RunInsights.dataChecks(train: train, test: test!, isImage: data.isImage, isClassification: data.isClassification,
+        return (train, test!)
+    }
+
+    func train(_ data: LoadedData, settings: Settings, in directory: URL, resumeFrom: URL?, collective: DataParallel? = nil) throws {
+        let (train, test) = try heldOut(data, settings: settings)
+        let checks = RunInsights.dataChecks(train: train, test: test, isImage: data.isImage, isClassification: data.isClassification,
                                             classNames: data.classNames, featureNames: data.featureNames)
         let diagnostics = TrainingDiagnostics()
-        let (config, trainer, evaluation, seconds) = try fit(data, train: train, test: test!, settings: settings,
-                                                             logDirectory: directory, resume: resumeFrom != nil, diagnostics: diagnostics)
+        let (config, trainer, evaluation, seconds) = try fit(data, train: train, test: test, settings: settings,
+                                                             logDirectory: directory, resume: resumeFrom != nil, diagnostics: diagnostics,
+                                                             collective: collective)
         try config.write(to: directory)
         try saveSafetensors(trainer.model.stateDict(), to: directory.appendingPathComponent("model.safetensors"), metadata: ["format": "pt"])
         try RunInsights.finish(diagnostics, in: directory)
         try report(data, config: config, settings: settings, trainer: trainer, evaluation: evaluation, trainCount: train.count,
-                   test: test!, seconds: seconds, directory: directory, diagnostics: diagnostics.record, dataChecks: checks)
+                   test: test, seconds: seconds, directory: directory, diagnostics: diagnostics.record, dataChecks: checks)
     }
 
     /// Trains one model on `train` and evaluates it on `test`; features (and regression targets)
     /// are standardised with statistics of `train` only.
     /// `diagnostics`, when given, is fed the standardised training inputs as its probe and added to the callbacks.
+    /// `collective`: train as one of several data-parallel replicas (`--batch-size` is then per replica).
     func fit(_ data: LoadedData, train: TensorDataset, test: TensorDataset, settings: Settings, logDirectory: URL?,
-             resume: Bool = false, quiet: Bool = false, diagnostics: TrainingDiagnostics? = nil) throws -> (RunConfig, Trainer, Evaluation, Double) {
+             resume: Bool = false, quiet: Bool = false, diagnostics: TrainingDiagnostics? = nil,
+             collective: DataParallel? = nil) throws -> (RunConfig, Trainer, Evaluation, Double) {
         let start = Date()
         let options = settings.training
         var config = RunConfig(model: settings.model, hidden: settings.hidden, inputShape: Array(train.inputs.shape.dropFirst()),
@@ -245,6 +273,7 @@ struct TrainCommand: ParsableCommand {
         default: Adam(parameters, learningRate: options.learningRate)
         }
         let trainer = Trainer(network, optimizer, loss: data.isClassification ? .crossEntropy : .mse)
+        trainer.collective = collective
         var callbacks: [any Callback] = quiet ? [] : [ProgressBar(totalEpochs: options.epochs)]
         var stateful: [any Callback] = []
         switch options.schedule {

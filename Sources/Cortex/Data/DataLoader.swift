@@ -18,10 +18,19 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     /// Applied to every batch's inputs (e.g. random crops for augmentation).
     public let transform: (@Sendable (Tensor) -> Tensor)?
     public let generator: RandomGenerator
+    /// For data parallelism: this replica's index among `count`. Every replica draws the same order; each global
+    /// batch of `batchSize × count` examples is cut into `count` contiguous parts, and this replica gets part
+    /// `rank` (the last, shorter global batch is cut as evenly as it goes), as torch's DistributedSampler gives
+    /// each rank its share.
+    public let shard: (rank: Int, count: Int)?
 
     public init(_ dataset: any Dataset, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0, dropLast: Bool = false,
-                prefetch: Bool = true, transform: (@Sendable (Tensor) -> Tensor)? = nil) {
+                prefetch: Bool = true, transform: (@Sendable (Tensor) -> Tensor)? = nil, shard: (rank: Int, count: Int)? = nil) {
         require(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
+        if let shard {
+            require(shard.count >= 1 && shard.rank >= 0 && shard.rank < shard.count, "DataLoader: shard \(shard.rank) of \(shard.count) is out of range")
+        }
+        self.shard = shard
         self.dataset = dataset
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -31,9 +40,12 @@ public final class DataLoader: Sequence, @unchecked Sendable {
         generator = RandomGenerator(seed: seed)
     }
 
-    /// Batches per pass.
+    /// Batches per pass (global batches when sharded: every replica runs the same number of steps).
     public var count: Int {
-        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+        let size = batchSize * (shard?.count ?? 1), remainder = dataset.count % size
+        // A sharded pass leaves out a last global batch too small to give every replica an example.
+        let keepsLast = !dropLast && remainder > 0 && remainder >= (shard?.count ?? 1)
+        return dataset.count / size + (keepsLast ? 1 : 0)
     }
 
     /// The order of the next pass; advances the generator when shuffling.
@@ -77,10 +89,16 @@ public final class DataLoader: Sequence, @unchecked Sendable {
 
         init(_ loader: DataLoader, order: [Int]) {
             self.loader = loader
-            var batches = stride(from: 0, to: order.count, by: loader.batchSize).map {
-                Array(order[$0..<Swift.min($0 + loader.batchSize, order.count)])
+            let size = loader.batchSize * (loader.shard?.count ?? 1)
+            var batches = stride(from: 0, to: order.count, by: size).map {
+                Array(order[$0..<Swift.min($0 + size, order.count)])
             }
-            if loader.dropLast, let last = batches.last, last.count < loader.batchSize { batches.removeLast() }
+            if loader.dropLast, let last = batches.last, last.count < size { batches.removeLast() }
+            if let (rank, parts) = loader.shard {
+                // A global batch too small to give every replica an example would leave one with nothing to step on.
+                if let last = batches.last, last.count < parts { batches.removeLast() }
+                batches = batches.map { global in Array(global[(rank * global.count / parts)..<((rank + 1) * global.count / parts)]) }
+            }
             self.batches = batches
             if loader.prefetch, !batches.isEmpty { pending = PendingBatch(loader, batches[0]) }
         }

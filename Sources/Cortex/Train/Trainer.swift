@@ -57,6 +57,11 @@ public final class Trainer: @unchecked Sendable {
     public private(set) var stoppedOnNonFiniteLoss = false
     /// The training metric averaged over the current epoch's batches so far (for progress displays).
     public private(set) var runningMetric = 0.0
+    /// The replicas this trainer trains with (data parallelism), or nil to train alone. With one, `fit`'s
+    /// `batchSize` is the per-replica batch: every replica shuffles the same order, takes its shard of each global
+    /// batch of `batchSize × size` examples, and steps on the gradient averaged over all of them, so N replicas at
+    /// batch B follow the run one process makes at batch N × B.
+    public var collective: (any TrainingCollective)?
     /// Generator state for the training loader's shuffling, restored by `resume(from:)`.
     var loaderState: [UInt64]?
     var loader: DataLoader?
@@ -105,7 +110,10 @@ public final class Trainer: @unchecked Sendable {
         self.transform = transform
         var batchFunction: (@Sendable (Tensor) -> Tensor)?
         if let transform { batchFunction = { transform($0) } }
-        let loader = DataLoader(train, batchSize: batchSize, shuffle: shuffle, seed: seed, transform: batchFunction)
+        let loader = DataLoader(train, batchSize: batchSize, shuffle: shuffle, seed: seed, transform: batchFunction,
+                                shard: collective.map { (rank: $0.rank, count: $0.size) })
+        // Every replica starts from rank 0's weights (a resumed run's are equal already; this costs one broadcast).
+        try collective?.synchronizeModel(model)
         if let loaderState { loader.generator.restore(loaderState) }
         self.loader = loader
         defer { self.loader = nil }
@@ -150,6 +158,7 @@ public final class Trainer: @unchecked Sendable {
                 runningMetric = metricName.map { sums.mean($0) } ?? sums.meanLoss
                 for c in callbacks { c.batchDidEnd(self, epoch: epoch, batch: index + 1, batches: batches, loss: output.loss, samples: n) }
             }
+            if let collective { sums = try sums.reduced(over: collective) }
             var record = EpochRecord(epoch: epoch, trainLoss: sums.meanLoss, trainMetric: metricName.map { sums.mean($0) } ?? 0,
                                      validationLoss: nil, validationMetric: nil, learningRate: Double(optimizer.learningRate),
                                      seconds: 0, values: sums.means)
@@ -177,6 +186,15 @@ public final class Trainer: @unchecked Sendable {
             count += n
         }
         var meanLoss: Double { loss / Double(max(count, 1)) }
+        /// The sums of every replica together (names in sorted order, so every replica sends the same layout).
+        func reduced(over collective: any TrainingCollective) throws -> Sums {
+            let names = values.keys.sorted()
+            let total = try collective.sum([loss, Double(count)] + names.map { values[$0]! })
+            var out = Sums()
+            (out.loss, out.count) = (total[0], Int(total[1].rounded()))
+            for (i, name) in names.enumerated() { out.values[name] = total[2 + i] }
+            return out
+        }
         func mean(_ name: String) -> Double { (values[name] ?? 0) / Double(max(count, 1)) }
         var means: [String: Double] { values.mapValues { $0 / Double(max(count, 1)) } }
     }

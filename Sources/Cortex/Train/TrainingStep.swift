@@ -77,6 +77,7 @@ public final class SupervisedStep: TrainingStep {
         guard read.loss.isFinite else { return StepOutput(loss: read.loss) }
         optimizer.zeroGrad()
         value.backward()
+        try trainer.collective?.averageGradients(model.trainableParameters(), localCount: batch.count)
         optimizer.step()
         return StepOutput(loss: read.loss, values: [metric!.name: read.metric])
     }

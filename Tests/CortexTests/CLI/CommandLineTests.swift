@@ -11,6 +11,7 @@ struct CortexRun {
     let status: Int32
     let output: String
     let error: String
+    var asTuple: (status: Int32, output: String, error: String) { (status, output, error) }
 }
 
 func cortex(_ arguments: [String]) throws -> CortexRun {

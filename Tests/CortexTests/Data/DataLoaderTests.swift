@@ -17,6 +17,19 @@ struct DataLoaderTests {
         #expect(DataLoader(data, batchSize: 4, dropLast: true).map { $0.input.shape[0] } == [4, 4])
     }
 
+    @Test func shardsSplitEachGlobalBatchInRankOrder() {
+        // 10 examples, 3 replicas at batch 2: global batches of 6 and 4; the 4 is cut 1 / 1 / 2.
+        let whole = DataLoader(data, batchSize: 6, shuffle: true, seed: 5).map { $0.target.integers }
+        let shards = (0..<3).map { rank in DataLoader(data, batchSize: 2, shuffle: true, seed: 5, shard: (rank, 3)).map { $0.target.integers } }
+        #expect(shards.allSatisfy { $0.count == 2 } && DataLoader(data, batchSize: 2, shard: (0, 3)).count == 2)
+        #expect(shards.map { $0.map(\.count) } == [[2, 1], [2, 1], [2, 2]])
+        for (k, global) in whole.enumerated() { #expect(shards.flatMap { $0[k] } == global, "global batch \(k)") }
+        // A last global batch smaller than the replicas is left out everywhere, so no replica steps on nothing.
+        let tiny = (0..<4).map { rank in DataLoader(data, batchSize: 2, shard: (rank, 4)) }
+        #expect(tiny.map { $0.map { $0.target.integers } } == [[[0, 1]], [[2, 3]], [[4, 5]], [[6, 7]]])
+        #expect(tiny.allSatisfy { $0.count == 1 })
+    }
+
     @Test func shuffleIsSeededAndChangesEachEpoch() {
         let a = DataLoader(data, batchSize: 10, shuffle: true, seed: 7), b = DataLoader(data, batchSize: 10, shuffle: true, seed: 7)
         let firstA = Array(a)[0].target.integers, secondA = Array(a)[0].target.integers
