@@ -1,6 +1,7 @@
 // The `cortex` command line: the entry point and its subcommands, and the one place where an error
 // from anywhere below becomes the single plain line a user reads.
 import ArgumentParser
+import CortexDistributed
 import Cortex
 import Foundation
 
@@ -21,12 +22,20 @@ struct CortexCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as CLIError {
-            exit(withError: error)
+            fail(error)
         } catch where error is CocoaError || type(of: error) == NSError.self {
-            exit(withError: CLIError(plainDescription(error)))
+            fail(CLIError(plainDescription(error)))
         } catch {
-            exit(withError: error)
+            fail(error)
         }
+    }
+
+    /// Exits with the error; under mpirun, first ends every rank's part of the job, so none waits for ever on this one.
+    private static func fail(_ error: Error) -> Never {
+        if !(error is ExitCode) && !(error is CleanExit) && !(error is ValidationError) {
+            ProcessGroup.abortJob(because: "\(error)")
+        }
+        exit(withError: error)
     }
 }
 

@@ -151,28 +151,16 @@ struct TrainCommand: ParsableCommand {
         let group = try ProcessGroup.world()
         let collective = group.flatMap { $0.size > 1 ? DataParallel($0) : nil }
         if let collective {
-            if resume { throw CLIError("--resume does not run under mpirun yet; resume the run without mpirun") }
             if collective.rank != 0 { return try trainAsReplica(collective) }
             print("data-parallel: \(collective.size) processes, each on its share of every global batch")
         }
         let directory = RunDirectory(output)
         let (resumeFrom, unfinished) = try directory.prepareStaging(resume: resume, overwrite: overwrite)
+        // The other ranks read the run being resumed from rank 0's staging directory once it is in place.
+        try collective?.group.barrier()
         let settings: Settings, data: LoadedData
         do {
-            let saved = try resumeFrom.map { try RunConfig.read(from: $0) }
-            if resume && saved?.training == nil { throw CLIError("the run in \(output) has no training settings to resume with") }
-            var options = source
-            if let old = saved?.training, source.data == nil && source.csv == nil {
-                // Resuming without naming the data again: the run's own source.
-                if old.data == "csv" { options.csv = old.csv } else { options.data = old.data }
-                options.dataDir = options.dataDir ?? old.dataDir
-                options.target = options.target ?? old.target
-                options.missing = options.missing ?? old.missing
-                options.limit = options.limit ?? old.limit
-                if let saved { options.task = saved.isClassification ? "classification" : "regression" }
-            }
-            settings = try self.settings(resuming: saved)
-            data = try options.load()
+            (settings, data) = try settingsAndData(resumingFrom: resumeFrom)
         } catch {
             // Nothing trained: leave no staging directory behind, unless it is an earlier unfinished run.
             if !unfinished { directory.discardStaging() }
@@ -194,13 +182,35 @@ struct TrainCommand: ParsableCommand {
         print("model, config, history and checkpoint in \(directory.final.path)/")
     }
 
+    /// The settings and data of a new run, or of the run in `resumeFrom` (whose own data source is used when none
+    /// is named again).
+    func settingsAndData(resumingFrom resumeFrom: URL?) throws -> (Settings, LoadedData) {
+        let saved = try resumeFrom.map { try RunConfig.read(from: $0) }
+        if resume && saved?.training == nil { throw CLIError("the run in \(output) has no training settings to resume with") }
+        var options = source
+        if let old = saved?.training, source.data == nil && source.csv == nil {
+            // Resuming without naming the data again: the run's own source.
+            if old.data == "csv" { options.csv = old.csv } else { options.data = old.data }
+            options.dataDir = options.dataDir ?? old.dataDir
+            options.target = options.target ?? old.target
+            options.missing = options.missing ?? old.missing
+            options.limit = options.limit ?? old.limit
+            if let saved { options.task = saved.isClassification ? "classification" : "regression" }
+        }
+        return (try self.settings(resuming: saved), try options.load())
+    }
+
     /// A replica other than rank 0 under mpirun: the same data, split and model, its shard of every batch, and nothing
     /// written or printed.
+    /// With --resume, every replica loads the checkpoint rank 0 put in the staging directory (one machine, or a
+    /// shared file system as clusters have).
     func trainAsReplica(_ collective: DataParallel) throws {
-        let settings = try self.settings(resuming: nil)
-        let data = try source.load()
+        try collective.group.barrier()   // rank 0 has prepared the run directory
+        let checkpoint = resume ? RunDirectory(output).staging : nil
+        let (settings, data) = try settingsAndData(resumingFrom: checkpoint)
         let (train, test) = try heldOut(data, settings: settings)
-        _ = try fit(data, train: train, test: test, settings: settings, logDirectory: nil, quiet: true, collective: collective)
+        _ = try fit(data, train: train, test: test, settings: settings, logDirectory: nil, quiet: true, collective: collective,
+                    checkpointToResume: checkpoint?.appendingPathComponent("checkpoint.safetensors"))
     }
 
     /// The training examples and the test ones: the data's own test split, else a stratified held-out fraction.
@@ -239,7 +249,7 @@ struct TrainCommand: ParsableCommand {
     /// `collective`: train as one of several data-parallel replicas (`--batch-size` is then per replica).
     func fit(_ data: LoadedData, train: TensorDataset, test: TensorDataset, settings: Settings, logDirectory: URL?,
              resume: Bool = false, quiet: Bool = false, diagnostics: TrainingDiagnostics? = nil,
-             collective: DataParallel? = nil) throws -> (RunConfig, Trainer, Evaluation, Double) {
+             collective: DataParallel? = nil, checkpointToResume: URL? = nil) throws -> (RunConfig, Trainer, Evaluation, Double) {
         let start = Date()
         let options = settings.training
         var config = RunConfig(model: settings.model, hidden: settings.hidden, inputShape: Array(train.inputs.shape.dropFirst()),
@@ -282,6 +292,7 @@ struct TrainCommand: ParsableCommand {
         default: break
         }
         callbacks += stateful
+        if let checkpointToResume { try trainer.resume(from: checkpointToResume, callbacks: stateful) }
         if let diagnostics {
             let defaults = RunInsights.diagnostics(for: trainSet, isClassification: data.isClassification)
             diagnostics.probe = defaults.probe

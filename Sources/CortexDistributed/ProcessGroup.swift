@@ -71,6 +71,15 @@ public final class ProcessGroup: @unchecked Sendable {
         return shared
     }
 
+    /// Ends the whole job when this process has failed under MPI: the message goes to standard error naming the
+    /// rank, then MPI_Abort stops every rank (the others may be waiting on this one in a collective, and would wait
+    /// for ever). Returns, doing nothing, when MPI is not running.
+    public static func abortJob(because message: String, exitCode: Int32 = 1) {
+        guard let group = lock.withLock({ shared }) else { return }
+        FileHandle.standardError.write(Data("Error (rank \(group.rank) of \(group.size)): \(message); ending the job\n".utf8))
+        _ = MPI_Abort(group.communicator, exitCode)
+    }
+
     /// Waits until every rank has called it.
     public func barrier() throws { try Self.check(MPI_Barrier(communicator), "MPI_Barrier") }
 

@@ -10,7 +10,8 @@ import Testing
 /// mpirun, where Debian's openmpi-bin puts it.
 private let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-@Suite("MPI collectives", .enabled(if: mpirun != nil && FileManager.default.isExecutableFile(atPath: cortexBinary.path), "needs openmpi-bin"))
+// Serialized: the jobs would otherwise fight over the two cores, and the kill test picks its victim among running ranks.
+@Suite("MPI collectives", .serialized, .enabled(if: mpirun != nil && FileManager.default.isExecutableFile(atPath: cortexBinary.path), "needs openmpi-bin"))
 struct CollectiveTests {
     /// `mpirun -np ranks cortex arguments…`, oversubscribed (CI machines have 2 cores) and allowed as root (CI runs as root).
     static func launch(_ ranks: Int, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
@@ -59,6 +60,75 @@ struct CollectiveTests {
             let losses = zip(alone.losses, together.losses).map { abs(Double($0)! - Double($1)!) }
             #expect(losses.allSatisfy { $0 < 1e-6 }, "\(ranks) ranks: loss curves \(alone.losses) against \(together.losses)")
         }
+    }
+
+    @Test func aKilledRankEndsTheJobAndTheRunResumesToTheSameWeights() throws {
+        // Two epochs on 2 ranks, uninterrupted; then the same run with rank 1 killed (SIGKILL) once the first
+        // checkpoint is written, and resumed under mpirun: the job ends promptly naming the rank, and the resumed run
+        // ends at the uninterrupted run's weights. (1,024 hidden units at batch 8 make an epoch last seconds.)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-ddp-kill-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let (whole, killed) = (scratch.appendingPathComponent("whole"), scratch.appendingPathComponent("killed"))
+        let arguments = ["train", "--data", "fashion-mnist-subset", "--model", "mlp", "--hidden", "1024", "--epochs", "2", "--batch-size", "8"]
+        let reference = try Self.launch(2, arguments + ["--output", whole.path])
+        #expect(reference.status == 0, "\(reference.error)")
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: mpirun!)
+        process.arguments = ["-np", "2", "--oversubscribe"] + (geteuid() == 0 ? ["--allow-run-as-root"] : []) + [cortexBinary.path]
+            + arguments + ["--output", killed.path]
+        let err = Pipe()
+        (process.standardOutput, process.standardError) = (FileHandle.nullDevice, err)
+        try process.run()
+        let checkpoint = scratch.appendingPathComponent(".killed.partial/checkpoint.safetensors")
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: checkpoint.path) && Date() < deadline && process.isRunning { usleep(20_000) }
+        // Rank 1 is the cortex process whose environment says so.
+        let victim = try #require(Self.rankProcess(1, below: process.processIdentifier), "no rank 1 process found")
+        kill(victim, SIGKILL)
+        let killedAt = Date()
+        let error = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(killedAt)
+        #expect(process.terminationStatus != 0 && seconds < 30, "the job ended \(seconds) s after the kill, status \(process.terminationStatus)")
+        #expect(error.contains("process rank 1") && error.contains("signal 9"), "\(error)")
+        print("killed rank 1: the job ended \(String(format: "%.1f", seconds)) s later")
+
+        let resumed = try Self.launch(2, ["train", "--output", killed.path, "--resume"])
+        #expect(resumed.status == 0 && resumed.output.contains("resumed after epoch"), "\(resumed.output) \(resumed.error)")
+        let (a, b) = (try loadSafetensors(whole.appendingPathComponent("model.safetensors")), try loadSafetensors(killed.appendingPathComponent("model.safetensors")))
+        let worst = a.map { name, w in zip(w.scalars, b[name]!.scalars).map { abs($0 - $1) }.max() ?? 0 }.max()!
+        #expect(worst == 0, "resumed weights differ by \(worst)")
+    }
+
+    /// The pid of the cortex process of `rank` among the descendants of mpirun (`root`), from /proc.
+    static func rankProcess(_ rank: Int, below root: Int32) -> Int32? {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        func parent(_ pid: Int32) -> Int32? {
+            // /proc/PID/stat: "pid (command) state ppid …"; the command may hold spaces, so read after its ')'.
+            guard let stat = FileManager.default.contents(atPath: "/proc/\(pid)/stat").map({ String(decoding: $0, as: UTF8.self) }),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            return stat[stat.index(after: close)...].split(separator: " ").dropFirst().first.flatMap { Int32($0) }
+        }
+        func descends(_ pid: Int32) -> Bool {
+            var current = pid
+            for _ in 0..<32 {
+                guard let up = parent(current), up > 1 else { return false }
+                if up == root { return true }
+                current = up
+            }
+            return false
+        }
+        for entry in entries {
+            guard let pid = Int32(entry), pid != root, descends(pid),
+                  let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
+                  let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+            let variables = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard String(decoding: command, as: UTF8.self).contains("cortex"),
+                  variables.contains("OMPI_COMM_WORLD_RANK=\(rank)") else { continue }
+            return pid
+        }
+        return nil
     }
 
     @Test func aProcessNotStartedByMPIIsAlone() throws {
