@@ -131,6 +131,49 @@ struct CollectiveTests {
         return nil
     }
 
+    /// Whether this machine lets us make network namespaces (root, iproute2, and a kernel and container that allow it).
+    static let networkNamespacesWork: Bool = {
+        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") || FileManager.default.isExecutableFile(atPath: "/sbin/ip") else { return false }
+        let name = "cortex-probe-\(getpid())"
+        func ip(_ arguments: [String]) -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip")
+            process.arguments = arguments
+            (process.standardOutput, process.standardError) = (FileHandle.nullDevice, FileHandle.nullDevice)
+            guard (try? process.run()) != nil else { return -1 }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        defer { _ = ip(["netns", "delete", name]) }
+        return ip(["netns", "add", name]) == 0
+    }()
+
+    @Test(.enabled(if: networkNamespacesWork, "needs root and network namespaces"))
+    func trainingAcrossTwoNetworkNamespacesOverTCPEqualsOneProcess() throws {
+        // scripts/netns-mpirun: two "hosts" joined by a veth pair, MPI over TCP between them only.
+        let script = Fixtures.resources.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/netns-mpirun")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-netns-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let arguments = ["train", "--data", "fashion-mnist-subset", "--model", "mlp", "--hidden", "64", "--epochs", "2"]
+        let alone = try cortex(arguments + ["--batch-size", "64", "--output", scratch.appendingPathComponent("alone").path])
+        #expect(alone.status == 0, "\(alone.error)")
+        let process = Process()
+        process.executableURL = script
+        process.arguments = [cortexBinary.path] + arguments + ["--batch-size", "32", "--output", scratch.appendingPathComponent("hosts").path]
+        let out = Pipe(), err = Pipe()
+        (process.standardOutput, process.standardError) = (out, err)
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let error = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 && output.contains("data-parallel: 2 processes"), "\(output) \(error)")
+        let (a, b) = (try loadSafetensors(scratch.appendingPathComponent("alone/model.safetensors")),
+                      try loadSafetensors(scratch.appendingPathComponent("hosts/model.safetensors")))
+        let worst = a.map { name, w in zip(w.scalars, b[name]!.scalars).map { abs($0 - $1) }.max() ?? 0 }.max()!
+        #expect(worst <= 1e-5, "weights across namespaces differ from one process's by \(worst)")
+    }
+
     @Test func aProcessNotStartedByMPIIsAlone() throws {
         #expect(!ProcessGroup.launchedByMPI)
         #expect(try ProcessGroup.world() == nil)
