@@ -199,18 +199,30 @@ public final class Trainer: @unchecked Sendable {
         var means: [String: Double] { values.mapValues { $0 / Double(max(count, 1)) } }
     }
 
-    /// The step's evaluation over a dataset, in evaluation mode with no gradients recorded.
+    /// The step's evaluation over a dataset, in evaluation mode with no gradients recorded; with replicas, each
+    /// evaluates its share and the sums are added up.
     func evaluateSteps(_ data: any Dataset, batchSize: Int) throws -> Sums {
         let wasTraining = model.training
         model.eval()
         defer { model.train(wasTraining) }
         var sums = Sums()
+        guard let collective, collective.size > 1 else {
+            try noGrad {
+                for batch in DataLoader(data, batchSize: batchSize, prefetch: true).namedBatches {
+                    sums.add(try step.evaluate(on: batch, trainer: self), count: batch.count)
+                }
+            }
+            return sums
+        }
+        // Replicas split the validation set (every size-th example from the rank's own) and add up their sums.
+        let mine = Array(stride(from: collective.rank, to: data.count, by: collective.size))
         try noGrad {
-            for batch in DataLoader(data, batchSize: batchSize, prefetch: true).namedBatches {
+            for start in stride(from: 0, to: mine.count, by: batchSize) {
+                let batch = data.namedBatch(at: Array(mine[start..<min(start + batchSize, mine.count)]))
                 sums.add(try step.evaluate(on: batch, trainer: self), count: batch.count)
             }
         }
-        return sums
+        return try sums.reduced(over: collective)
     }
 
     /// The supervised model, for the calls that need one (stops for a trainer built on another step).

@@ -47,11 +47,12 @@ struct CollectiveTests {
             #expect(result.status == 0, "\(result.error)")
             if ranks > 1 { #expect(result.output.contains("data-parallel: \(ranks) processes")) }
             let history = try String(contentsOf: run.appendingPathComponent("history.csv"), encoding: .utf8)
+            // Training loss, validation loss and validation accuracy of each epoch (validation is split over ranks too).
             return (try loadSafetensors(run.appendingPathComponent("model.safetensors")),
-                    history.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[1]) })
+                    history.split(separator: "\n").dropFirst().flatMap { line in [1, 3, 4].map { String(line.split(separator: ",")[$0]) } })
         }
         let alone = try train(1)
-        #expect(alone.losses.count == 2)
+        #expect(alone.losses.count == 6)
         for ranks in [2, 4] {
             let together = try train(ranks)
             #expect(Set(together.weights.keys) == Set(alone.weights.keys))
