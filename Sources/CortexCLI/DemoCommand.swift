@@ -2,6 +2,7 @@
 // with Cortex, then is evaluated on test images it never saw.
 import ArgumentParser
 import Cortex
+import CortexDistributed
 import CortexModels
 import CortexReport
 import Foundation
@@ -25,6 +26,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
+        if ProcessGroup.launchedByMPI { throw CLIError("the demo runs as one process; under mpirun, use cortex train (data-parallel)") }
         let start = Date()
         let train = try bundledFashionSubset(.train), test = try bundledFashionSubset(.test)
         manualSeed(seed)

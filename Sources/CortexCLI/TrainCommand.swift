@@ -136,6 +136,13 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if ProcessGroup.launchedByMPI {
+            let generative = model.flatMap(GenerativeKind.init(rawValue:)) != nil || (model == nil && resume && (try? RunDirectory(output).savedGenerativeKind()) != nil)
+            if generative || source.data == "fortunes" || source.data == "bbc-news" || cv != nil {
+                throw CLIError("under mpirun, cortex train runs data-parallel classifiers and regressors (mlp, cnn, layer specs) without --cv; "
+                               + "run this one without mpirun")
+            }
+        }
         if let kind = model.flatMap(GenerativeKind.init(rawValue:)) { return try trainGenerative(kind) }
         if model == nil && resume, let kind = try RunDirectory(output).savedGenerativeKind() { return try trainGenerative(kind) }
         if source.data == "fortunes" { return try trainLanguageModel() }

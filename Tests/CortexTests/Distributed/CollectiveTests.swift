@@ -175,6 +175,13 @@ struct CollectiveTests {
         #expect(worst <= 1e-5, "weights across namespaces differ from one process's by \(worst)")
     }
 
+    @Test func runsThatCannotSplitRefuseMPIInsteadOfWritingOneDirectoryTwice() throws {
+        let demo = try Self.launch(2, ["demo", "--epochs", "1", "--output", FileManager.default.temporaryDirectory.appendingPathComponent("cortex-mpi-demo-\(UUID())").path])
+        #expect(demo.status != 0 && demo.error.contains("the demo runs as one process"), "\(demo.error)")
+        let vae = try Self.launch(2, ["train", "--data", "fashion-mnist-subset", "--model", "vae", "--output", FileManager.default.temporaryDirectory.appendingPathComponent("cortex-mpi-vae-\(UUID())").path])
+        #expect(vae.status != 0 && vae.error.contains("run this one without mpirun"), "\(vae.error)")
+    }
+
     @Test func aProcessNotStartedByMPIIsAlone() throws {
         #expect(!ProcessGroup.launchedByMPI)
         #expect(try ProcessGroup.world() == nil)
