@@ -158,7 +158,8 @@ public final class ProcessGroup: @unchecked Sendable {
         var text = [CChar](repeating: 0, count: Int(cortex_mpi_max_error_string()) + 1)
         var length: Int32 = 0
         _ = MPI_Error_string(code, &text, &length)
-        throw DistributedError("\(call) failed: \(String(cString: text))")
+        let message = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        throw DistributedError("\(call) failed: \(message)")
     }
 }
 
