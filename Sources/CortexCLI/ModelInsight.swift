@@ -148,8 +148,8 @@ enum ModelInsight {
             let subset = images.sliced(0, start: 0, end: count)
             let features = noGrad { Tensor.cat(subset.split(250).map { chain.prefix(through: layers.count - 2)($0) }) }
             let classes = Array(labels.prefix(count))
-            let pca = Attribution.pca(features)
-            let tsne = Attribution.tsne(features)
+            let pca = Projection.pca(features)
+            let tsne = Projection.tsne(features)
             let name = "the last layer's input (\(features.count / max(count, 1)) values after \(layers[layers.count - 2].name))"
             figures.append(ReportFigure(title: "PCA of \(name)",
                                         caption: String(format: "%d test images by their first two principal components (%.0f%% and %.0f%% of the variance), coloured by true class.",

@@ -12,7 +12,8 @@ public struct Projection2D: Sendable {
     public let explainedVarianceRatio: [Double]
 }
 
-extension Attribution {
+/// Two-dimensional maps of a layer's activations.
+public enum Projection {
     /// The centred Gram matrix X̃X̃ᵀ (n × n) of `features` (n, …) flattened per example, in Double.
     static func centredGram(_ features: Tensor, _ op: String) -> (gram: [Double], n: Int, centred: Tensor) {
         require(features.rank >= 2 && features.shape[0] >= 3, "\(op): needs (n ≥ 3, features…), got shape \(features.shape)")
@@ -28,7 +29,7 @@ extension Attribution {
     /// sklearn.decomposition.PCA(2).fit_transform (up to float32 rounding), with each axis's sign chosen as
     /// scikit-learn's svd_flip does (the component's loading of largest magnitude is positive).
     public static func pca(_ features: Tensor) -> Projection2D {
-        let (gram, n, centred) = centredGram(features, "Attribution.pca")
+        let (gram, n, centred) = centredGram(features, "Projection.pca")
         let trace = (0..<n).reduce(0.0) { $0 + gram[$1 * n + $1] }
         var deflated = gram
         var axes: [[Double]] = [], ratios: [Double] = []
@@ -69,9 +70,9 @@ extension Attribution {
     /// learning rate; started from the PCA projection scaled to a standard deviation of 1e-4, so the same input gives
     /// the same picture. O(n²) per iteration: meant for up to a few thousand points.
     public static func tsne(_ features: Tensor, perplexity: Double = 30, iterations: Int = 1000) -> Projection2D {
-        let (gram, n, _) = centredGram(features, "Attribution.tsne")
-        require(perplexity > 0 && perplexity < Double(n), "Attribution.tsne: perplexity must be in (0, \(n)), got \(perplexity)")
-        require(iterations >= 1, "Attribution.tsne: iterations must be positive")
+        let (gram, n, _) = centredGram(features, "Projection.tsne")
+        require(perplexity > 0 && perplexity < Double(n), "Projection.tsne: perplexity must be in (0, \(n)), got \(perplexity)")
+        require(iterations >= 1, "Projection.tsne: iterations must be positive")
         // Squared distances from the Gram matrix: ‖a − b‖² = aa + bb − 2ab.
         var distance = [Double](repeating: 0, count: n * n)
         for i in 0..<n { for j in 0..<n { distance[i * n + j] = max(gram[i * n + i] + gram[j * n + j] - 2 * gram[i * n + j], 0) } }

@@ -11,7 +11,7 @@ struct ProjectionTests {
                        shape: [8, 3])
         let expected: [(Double, Double)] = [(0.62334, 0.133152), (-2.025169, 0.177322), (0.815811, -0.499797), (0.086551, -0.243626),
                                             (1.427067, 0.542459), (0.731089, -0.305229), (-0.325568, 0.411767), (-1.333121, -0.216047)]
-        let projection = Attribution.pca(x)
+        let projection = Projection.pca(x)
         for (got, want) in zip(projection.points, expected) {
             #expect(abs(got.x - want.0) < 1e-4 && abs(got.y - want.1) < 1e-4, "\(got) against \(want)")
         }
@@ -31,7 +31,7 @@ struct ProjectionTests {
                 labels.append(c)
             }
         }
-        let points = Attribution.tsne(Tensor(values, shape: [n, 10]), perplexity: 15, iterations: 400).points
+        let points = Projection.tsne(Tensor(values, shape: [n, 10]), perplexity: 15, iterations: 400).points
         #expect(points.count == n && points.allSatisfy { $0.x.isFinite && $0.y.isFinite })
         let agreeing = (0..<n).filter { i in
             let nearest = (0..<n).filter { $0 != i }.min { a, b in
@@ -43,7 +43,7 @@ struct ProjectionTests {
         }.count
         #expect(agreeing >= n - 1, "\(agreeing) of \(n) nearest neighbours share their cluster")
         // Deterministic: the same input gives the same picture.
-        let again = Attribution.tsne(Tensor(values, shape: [n, 10]), perplexity: 15, iterations: 400).points
+        let again = Projection.tsne(Tensor(values, shape: [n, 10]), perplexity: 15, iterations: 400).points
         #expect(zip(points, again).allSatisfy { $0.x == $1.x && $0.y == $1.y })
     }
 }
