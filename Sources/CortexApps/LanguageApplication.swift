@@ -97,7 +97,7 @@ public struct LanguageApplication: Application {
         if empty > 0 { warnings.append("\(empty) empty articles") }
         if repeated > 0 { warnings.append("\(repeated) articles repeated word for word, dropped before splitting") }
         if shared > 0 { warnings.append("\(shared) validation or test articles also in training") }
-        return .init("The articles", note: warnings.isEmpty ? "No problems found." : "Look at: " + warnings.joined(separator: "; ") + ".", [
+        return .init("The articles", note: DataQuality.note(warnings), [
             .table(header: ["check", "result"], rows: [
                 ["articles", "\(files.texts.count) in \(files.classNames.count) topics"],
                 ["articles repeated word for word (dropped)", "\(repeated)"],

@@ -57,7 +57,7 @@ public struct RecommendationApplication: Application {
         }
         let pairs = Set(ratings.map { $0.user * items + $0.item })
         let counts = (1...5).map { s in ratings.filter { Int($0.stars) == s }.count }
-        let quality = ApplicationReport.Section("The ratings", note: pairs.count == ratings.count ? "No problems found." : "Look at: \(ratings.count - pairs.count) repeated (user, film) pairs.", [
+        let quality = ApplicationReport.Section("The ratings", note: DataQuality.note(pairs.count == ratings.count ? [] : ["\(ratings.count - pairs.count) repeated (user, film) pairs"]), [
             .table(header: ["check", "result"], rows: [
                 ["ratings, users × films", "\(ratings.count), \(users) × \(items) (density \(String(format: "%.1f", 100 * Double(ratings.count) / Double(users * items)))%)"],
                 ["repeated (user, film) pairs", "\(ratings.count - pairs.count)"],

@@ -118,7 +118,7 @@ public struct SpeechApplication: Application {
         if nonFinite > 0 { warnings.append("\(nonFinite) non-finite values") }
         if duplicates > 0 { warnings.append("\(duplicates) repeated recordings") }
         if leaked > 0 { warnings.append("\(leaked) validation or test recordings also in training") }
-        return ApplicationReport.Section("The recordings", note: warnings.isEmpty ? "No problems found." : "Look at: " + warnings.joined(separator: "; ") + ".", [
+        return ApplicationReport.Section("The recordings", note: DataQuality.note(warnings), [
             .table(header: ["check", "result"], rows: [
                 ["recordings × MFCCs", "\(data.count) × \(f), \(data.frames.count / f) frames"],
                 ["non-finite values", "\(nonFinite)"],

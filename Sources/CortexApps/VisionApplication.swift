@@ -90,7 +90,7 @@ public struct VisionApplication: Application {
         var warnings: [String] = []
         if repeated > 0 { warnings.append("\(repeated) training images repeated") }
         if shared > 0 { warnings.append("\(shared) test images also in training") }
-        return .init("The images", note: warnings.isEmpty ? "No problems found." : "Look at: " + warnings.joined(separator: "; ") + ".", [
+        return .init("The images", note: DataQuality.note(warnings), [
             .table(header: ["check", "result"], rows: [
                 ["training × test images", "\(train.images.shape[0]) × \(test.images.shape[0]), 28 × 28 grey"],
                 ["training images repeated pixel for pixel", "\(repeated)"],
