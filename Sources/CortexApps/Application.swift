@@ -56,8 +56,8 @@ public enum Applications {
     public static func named(_ name: String) -> (any Application)? { all.first { $0.name == name } }
 }
 
-/// Seconds a body took, with its value.
-func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+/// Seconds a body took, with its value (the applications' and the benchmarks' stopwatch).
+public func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
     let start = Date()
     let value = try body()
     return (value, Date().timeIntervalSince(start))

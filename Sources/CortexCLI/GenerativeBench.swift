@@ -5,6 +5,7 @@
 // (--score-samples, PyTorch's), so both frameworks' images are judged by one yardstick.
 import ArgumentParser
 import Cortex
+import CortexApps
 import CortexModels
 import Foundation
 
@@ -151,12 +152,6 @@ struct GenerativeBench: ParsableCommand {
         print(String(format: "RESULT %@_fid %.3f (%d samples against 10000 test images; %@)", name, distance, samples.shape[0], detail))
         print(String(format: "RESULT %@_coverage_min %.3f (class shares among %d samples: %@)", name, shares.min()!, labels.count,
                      shares.map { String(format: "%.3f", $0) }.joined(separator: " ")))
-    }
-
-    func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
-        let start = Date()
-        let value = try body()
-        return (value, Date().timeIntervalSince(start))
     }
 }
 
