@@ -112,8 +112,7 @@ public final class ProcessGroup: @unchecked Sendable {
     public func allReduce(_ values: [Float], _ operation: ReduceOperation = .sum) throws -> [Float] {
         guard size > 1 else { return values }
         var values = values
-        try Self.check(MPI_Allreduce(cortex_mpi_in_place(), &values, Int32(values.count), cortex_mpi_float(), mpiOperation(operation), communicator),
-                       "MPI_Allreduce")
+        try allReduceInPlace(&values, cortex_mpi_float(), operation)
         if operation == .average { values = values.map { $0 / Float(size) } }
         return values
     }
@@ -122,8 +121,7 @@ public final class ProcessGroup: @unchecked Sendable {
     public func allReduce(_ values: [Double], _ operation: ReduceOperation = .sum) throws -> [Double] {
         guard size > 1 else { return values }
         var values = values
-        try Self.check(MPI_Allreduce(cortex_mpi_in_place(), &values, Int32(values.count), cortex_mpi_double(), mpiOperation(operation), communicator),
-                       "MPI_Allreduce")
+        try allReduceInPlace(&values, cortex_mpi_double(), operation)
         if operation == .average { values = values.map { $0 / Double(size) } }
         return values
     }
@@ -138,6 +136,11 @@ public final class ProcessGroup: @unchecked Sendable {
         try Self.check(MPI_Allgather(mine, Int32(mine.count), cortex_mpi_float(), &all, Int32(mine.count), cortex_mpi_float(), communicator),
                        "MPI_Allgather")
         return Tensor(all, shape: [tensor.shape[0] * size] + tensor.shape.dropFirst(), device: tensor.device)
+    }
+
+    /// MPI_Allreduce in place over host values of MPI type `type` (sum for an average; the caller divides).
+    private func allReduceInPlace<Element>(_ values: inout [Element], _ type: MPI_Datatype, _ operation: ReduceOperation) throws {
+        try Self.check(MPI_Allreduce(cortex_mpi_in_place(), &values, Int32(values.count), type, mpiOperation(operation), communicator), "MPI_Allreduce")
     }
 
     private func store(_ values: [Float], in tensor: Tensor) {
