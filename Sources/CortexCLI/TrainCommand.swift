@@ -62,7 +62,14 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Cross-validate with K (stratified for classification) folds instead of training one model.")
     var cv: Int?
 
+    @Flag(help: "Under mpirun: batch norms normalise with the statistics of the whole global batch (SyncBatchNorm), so the run equals one process at that batch; by default, as in PyTorch, each process uses its own batch's. Alone it changes nothing.")
+    var syncBatchNorm = false
+
+    @Option(name: .customLong("bucket-kb"), parsing: .unconditional, help: "Under mpirun: the most gradient KiB sent in one all-reduce (default 1024). Smaller buckets start sooner while backward runs; 0 sends the whole model at once after backward.")
+    var bucketKB: Int?
+
     func validate() throws {
+        if let bucketKB, bucketKB < 0 { throw ValidationError("--bucket-kb must be 0 or more, not \(bucketKB)") }
         if let epochs { guard epochs >= 1 && epochs <= 10_000 else { throw ValidationError("--epochs must be between 1 and 10000, not \(epochs)") } }
         if let batchSize { guard batchSize >= 1 && batchSize <= 1 << 20 else { throw ValidationError("--batch-size must be between 1 and 1048576, not \(batchSize)") } }
         if let learningRate {
@@ -156,10 +163,12 @@ struct TrainCommand: ParsableCommand {
         // Under mpirun: data-parallel training. Rank 0 does everything a lone run does; the others train their
         // shards and write nothing.
         let group = try ProcessGroup.world()
-        let collective = group.flatMap { $0.size > 1 ? DataParallel($0) : nil }
+        let bucketBytes = bucketKB.map { $0 == 0 ? Int.max : $0 * 1024 } ?? 1 << 20
+        let collective = group.flatMap { $0.size > 1 ? DataParallel($0, bucketBytes: bucketBytes) : nil }
         if let collective {
             if collective.rank != 0 { return try trainAsReplica(collective) }
-            print("data-parallel: \(collective.size) processes, each on its share of every global batch")
+            print("data-parallel: \(collective.size) processes, each on its share of every global batch"
+                  + (syncBatchNorm ? "; batch norms synchronised" : ""))
         }
         let directory = RunDirectory(output)
         let (resumeFrom, unfinished) = try directory.prepareStaging(resume: resume, overwrite: overwrite)
@@ -281,6 +290,7 @@ struct TrainCommand: ParsableCommand {
         try config.validate()
         manualSeed(settings.seed)
         let network = try config.makeModel()
+        if syncBatchNorm { SyncBatchNorm.convert(network) }
         let parameters = network.parameters()
         let optimizer: Optimizer = switch options.optimizer {
         case "sgd": SGD(parameters, learningRate: options.learningRate, momentum: 0.9)

@@ -1,7 +1,7 @@
 // Data-parallel training over MPI: the `TrainingCollective` a `Trainer` takes so that N processes, each on its
 // shard of every global batch, train as one process would on the whole batch — rank 0's weights broadcast at the
-// start, each step's gradients averaged (weighted by each replica's example count) in one all-reduce, and the
-// epoch's sums added up.
+// start, each step's gradients averaged (weighted by each replica's example count) in buckets sent while backward
+// runs, and the epoch's sums added up.
 import Cortex
 
 /// `trainer.collective = DataParallel(group)` before `fit`; `fit`'s batch size is then per replica.
@@ -9,8 +9,16 @@ public final class DataParallel: TrainingCollective {
     public let group: ProcessGroup
     public var rank: Int { group.rank }
     public var size: Int { group.size }
+    /// The most gradient bytes sent in one all-reduce: smaller buckets start sooner during backward, larger ones
+    /// pay the per-message latency less often. `Int.max` sends the whole model at once, after backward.
+    public let bucketBytes: Int
+    private var buckets: GradientBuckets?
 
-    public init(_ group: ProcessGroup) { self.group = group }
+    public init(_ group: ProcessGroup, bucketBytes: Int = 1 << 20) {
+        precondition(bucketBytes > 0, "DataParallel: bucketBytes must be positive, got \(bucketBytes)")
+        self.group = group
+        self.bucketBytes = bucketBytes
+    }
 
     public func synchronizeModel(_ model: Module) throws {
         // By name, so every replica walks the same tensors in the same order.
@@ -19,24 +27,12 @@ public final class DataParallel: TrainingCollective {
         }
     }
 
-    public func averageGradients(_ parameters: [Tensor], localCount: Int) throws {
-        guard size > 1, !parameters.isEmpty else { return }
-        // One message for the whole model: every gradient × this replica's count, then the count itself, so the
-        // sum's last value is the global count and the rest divided by it is the count-weighted mean gradient.
-        let flat = noGrad { Tensor.cat(parameters.map { ($0.grad ?? Tensor.zeros(like: $0)).reshaped([-1]) }) * Float(localCount) }
-        var values = flat.scalars
-        values.append(Float(localCount))
-        let total = try group.allReduce(values, .sum)
-        let count = total[total.count - 1]
-        let averaged = noGrad { Tensor(Array(total.dropLast()), device: flat.device) * (1 / count) }
-        var offset = 0
-        noGrad {
-            for p in parameters {
-                let g = averaged.sliced(0, start: offset, end: offset + p.count).reshaped(p.shape)
-                offset += p.count
-                if let existing = p.grad { existing.assign(g) } else { p.grad = g.copied() }
-            }
+    public func beginGradientAveraging(_ parameters: [Tensor], share: Double) -> any GradientAveraging {
+        if buckets.map({ !$0.serves(parameters) }) ?? true {
+            buckets = GradientBuckets(group: group, parameters: parameters, bucketBytes: bucketBytes)
         }
+        buckets!.begin(share: share)
+        return buckets!
     }
 
     public func sum(_ values: [Double]) throws -> [Double] { try group.allReduce(values, .sum) }

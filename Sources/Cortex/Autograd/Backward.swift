@@ -11,7 +11,10 @@ extension Tensor {
     ///     where it defaults to 1, as for a scalar loss.
     ///   - retainGraph: keep the graph so `backward` can run through it again; by default the graph
     ///     (and every intermediate it holds) is freed.
-    public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false) {
+    ///   - gradientIsReady: called with each leaf as soon as its gradient is complete, while the walk goes on
+    ///     (torch's post-accumulate-grad hook): data parallelism starts all-reducing the last layers' gradients
+    ///     while the first layers' are still being computed.
+    public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false, gradientIsReady: ((Tensor) -> Void)? = nil) {
         require(requiresGrad, "backward: this tensor does not require grad and has no recorded graph")
         let seed: Tensor
         if let gradient {
@@ -21,7 +24,7 @@ extension Tensor {
             require(count == 1, "backward: gradient can be omitted only for a one-element tensor, not shape \(shape)")
             seed = Tensor.ones(shape, device: device)
         }
-        _ = noGrad { propagate(seed, retainGraph: retainGraph, collecting: nil) }
+        _ = noGrad { propagate(seed, retainGraph: retainGraph, collecting: nil, gradientIsReady: gradientIsReady) }
     }
 
     /// The gradients of this tensor with respect to `targets` (leaves or intermediates of its graph), as
@@ -43,7 +46,8 @@ extension Tensor {
     /// The reverse walk. With `collecting` nil (backward), leaves accumulate their gradients; otherwise the
     /// gradients of the tensors named there are returned, nothing accumulates, and the walk ends once all
     /// are complete (each tensor's gradient is whole when the reverse topological order reaches it).
-    private func propagate(_ seed: Tensor, retainGraph: Bool, collecting wanted: Set<ObjectIdentifier>?) -> [ObjectIdentifier: Tensor] {
+    private func propagate(_ seed: Tensor, retainGraph: Bool, collecting wanted: Set<ObjectIdentifier>?,
+                           gradientIsReady: ((Tensor) -> Void)? = nil) -> [ObjectIdentifier: Tensor] {
         let order = topologicalOrder()
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
         var found: [ObjectIdentifier: Tensor] = [:]
@@ -58,7 +62,9 @@ extension Tensor {
                 if tensor.gradNode == nil { continue }
             }
             guard let node = tensor.gradNode else {
+                // Every contribution was summed before the reverse order reached the leaf: its gradient is whole.
                 tensor.accumulateGrad(g)
+                gradientIsReady?(tensor)
                 continue
             }
             if tensor.retainsGrad && wanted == nil { tensor.accumulateGrad(g) }

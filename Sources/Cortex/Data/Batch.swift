@@ -5,6 +5,9 @@ import CortexEngine
 /// Named tensors whose first axis indexes the same examples.
 public struct Batch: Sendable {
     public var tensors: [String: Tensor]
+    /// For data parallelism: where these examples sit in the global batch one process would train on (nil
+    /// when the batch is the whole of it).
+    public var shard: BatchShard?
 
     public init(_ tensors: [String: Tensor]) {
         let sizes = Set(tensors.values.map { $0.rank == 0 ? -1 : $0.shape[0] })
@@ -27,4 +30,25 @@ public struct Batch: Sendable {
     public var target: Tensor { self["target"] }
     /// Number of examples.
     public var count: Int { tensors.values.first?.shape[0] ?? 0 }
+}
+
+/// A replica's part of a global batch: its examples are rows `offset ..< offset + count` of the `globalCount`
+/// that one process would see at this step. Set by a sharded `DataLoader`; while a `Trainer` trains on such a
+/// batch, `BatchShard.current` holds it, so that random draws made per example (dropout's masks) are the
+/// global batch's rows and N replicas train exactly as one process would.
+public struct BatchShard: Sendable, Equatable {
+    public let offset: Int
+    public let count: Int
+    public let globalCount: Int
+
+    public init(offset: Int, count: Int, globalCount: Int) {
+        require(count > 0 && offset >= 0 && offset + count <= globalCount,
+                "BatchShard: rows \(offset)..<\(offset + count) do not fit a global batch of \(globalCount)")
+        self.offset = offset
+        self.count = count
+        self.globalCount = globalCount
+    }
+
+    /// The shard of the batch being trained on, if it is one replica's part of a global batch.
+    @TaskLocal public static var current: BatchShard?
 }

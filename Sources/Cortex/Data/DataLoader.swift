@@ -83,6 +83,7 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     public struct BatchIterator: IteratorProtocol {
         let loader: DataLoader
         let batches: [[Int]]
+        let shards: [BatchShard?]
         var position = 0
         /// The batch being prepared in the background, if any.
         var pending: PendingBatch?
@@ -94,18 +95,25 @@ public final class DataLoader: Sequence, @unchecked Sendable {
                 Array(order[$0..<Swift.min($0 + size, order.count)])
             }
             if loader.dropLast, let last = batches.last, last.count < size { batches.removeLast() }
+            var shards: [BatchShard?] = Array(repeating: nil, count: batches.count)
             if let (rank, parts) = loader.shard {
                 // A global batch too small to give every replica an example would leave one with nothing to step on.
                 if let last = batches.last, last.count < parts { batches.removeLast() }
-                batches = batches.map { global in Array(global[(rank * global.count / parts)..<((rank + 1) * global.count / parts)]) }
+                shards = batches.map { global in
+                    let start = rank * global.count / parts, end = (rank + 1) * global.count / parts
+                    return BatchShard(offset: start, count: end - start, globalCount: global.count)
+                }
+                batches = zip(batches, shards.compactMap { $0 }).map { global, shard in Array(global[shard.offset..<(shard.offset + shard.count)]) }
             }
             self.batches = batches
+            self.shards = shards
             if loader.prefetch, !batches.isEmpty { pending = PendingBatch(loader, batches[0]) }
         }
 
         public mutating func next() -> Batch? {
             guard position < batches.count else { return nil }
-            let current = pending?.wait() ?? loader.load(batches[position])
+            var current = pending?.wait() ?? loader.load(batches[position])
+            current.shard = shards[position]
             position += 1
             pending = loader.prefetch && position < batches.count ? PendingBatch(loader, batches[position]) : nil
             return current

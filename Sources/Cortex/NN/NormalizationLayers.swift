@@ -1,4 +1,4 @@
-// Normalisation layers: BatchNorm1d/2d (running statistics in buffers), LayerNorm, GroupNorm.
+// Normalisation layers: BatchNorm1d/2d and SyncBatchNorm (running statistics in buffers), LayerNorm, GroupNorm.
 import CortexEngine
 
 /// Batch normalisation over the channel axis of (N, C) / (N, C, L) (`BatchNorm1d`) or (N, C, H, W)
@@ -12,6 +12,12 @@ public class BatchNorm: Module, Layer {
     /// Steps taken in training mode (kept for PyTorch state-dict compatibility).
     @Buffer public var numBatchesTracked: Tensor
     public let eps: Float, momentum: Float
+    /// Whether training normalises with the statistics of every replica's batch together (`SyncBatchNorm`)
+    /// rather than this replica's alone (PyTorch's default, and the only choice in one process).
+    public var synchronized = false
+    /// The replicas to synchronise over; a `Trainer` with a collective sets it on every synchronised batch norm
+    /// in its model for the length of `fit`. Nil (or one replica) normalises locally.
+    public var replicas: (any ReplicaReduction)?
     let expectedRanks: Set<Int>
     let name: String
 
@@ -33,6 +39,10 @@ public class BatchNorm: Module, Layer {
         require(expectedRanks.contains(input.rank), "\(name): expected input of rank \(expectedRanks.sorted()), got shape \(input.shape)")
         require(input.shape[1] == runningMean.count, "\(name): input shape \(input.shape) has \(input.shape[1]) channels, layer has \(runningMean.count)")
         if training { noGrad { numBatchesTracked.assign(numBatchesTracked.to(.float32) + 1) } }
+        if training, synchronized, let replicas {
+            return synchronizedBatchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+                                         momentum: momentum, eps: eps, replicas: replicas)
+        }
         return batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
                          training: training, momentum: momentum, eps: eps)
     }
@@ -49,6 +59,31 @@ public final class BatchNorm1d: BatchNorm {
 public final class BatchNorm2d: BatchNorm {
     public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true) {
         super.init(numFeatures, eps: eps, momentum: momentum, affine: affine, ranks: [4], name: "BatchNorm2d")
+    }
+}
+
+/// Batch normalisation whose training statistics cover every replica's batch under data parallelism, as
+/// torch.nn.SyncBatchNorm: N replicas at batch B then normalise as one process at N×B (and end at its weights).
+/// Any input (N, C, …); alone, or in evaluation mode, it is an ordinary batch norm with the same state dict.
+///
+/// ```swift
+/// SyncBatchNorm.convert(model)          // every BatchNorm in the model synchronises…
+/// trainer.collective = DataParallel(group)  // …over the replicas this trainer trains with
+/// ```
+public final class SyncBatchNorm: BatchNorm {
+    public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true) {
+        super.init(numFeatures, eps: eps, momentum: momentum, affine: affine, ranks: Set(2...8), name: "SyncBatchNorm")
+        synchronized = true
+    }
+
+    /// Makes every batch norm in `model` synchronise its statistics across replicas (torch's
+    /// `convert_sync_batchnorm`, without replacing modules: parameters, buffers and names stay as they are).
+    /// Returns how many it found.
+    @discardableResult
+    public static func convert(_ model: Module) -> Int {
+        let norms = model.modules().compactMap { $0 as? BatchNorm }
+        for norm in norms { norm.synchronized = true }
+        return norms.count
     }
 }
 

@@ -49,10 +49,20 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
 }
 
 /// Zeroes each element with probability p and scales the rest by 1/(1 − p) (inverted dropout).
+///
+/// Under data parallelism (`BatchShard.current` set by the trainer), an input whose first axis is the replica's
+/// examples gets its rows of the mask drawn for the whole global batch, so N replicas drop exactly what one
+/// process would, and every replica's generator advances as that process's does.
 public func dropout(_ input: Tensor, probability p: Float, training: Bool = true, generator: RandomGenerator? = nil) -> Tensor {
     require(p >= 0 && p <= 1, "dropout: probability \(p) is outside [0, 1]")
     if !training || p == 0 { return input }
     if p == 1 { return input * input.constant(0) }
-    let keep = Tensor.bernoulli(input.shape, probability: 1 - p, generator: generator, device: input.device)
+    let keep: Tensor
+    if let shard = BatchShard.current, input.rank >= 1, input.shape[0] == shard.count, shard.count < shard.globalCount {
+        keep = Tensor.bernoulli([shard.globalCount] + input.shape.dropFirst(), probability: 1 - p, generator: generator, device: input.device)
+            .sliced(0, start: shard.offset, end: shard.offset + shard.count)
+    } else {
+        keep = Tensor.bernoulli(input.shape, probability: 1 - p, generator: generator, device: input.device)
+    }
     return input * (keep / (1 - p))
 }

@@ -114,6 +114,10 @@ public final class Trainer: @unchecked Sendable {
                                 shard: collective.map { (rank: $0.rank, count: $0.size) })
         // Every replica starts from rank 0's weights (a resumed run's are equal already; this costs one broadcast).
         try collective?.synchronizeModel(model)
+        // Synchronised batch norms gather their statistics over these replicas while this fit lasts.
+        let synchronizedNorms = collective == nil ? [] : model.modules().compactMap { $0 as? BatchNorm }.filter(\.synchronized)
+        for norm in synchronizedNorms { norm.replicas = collective }
+        defer { for norm in synchronizedNorms { norm.replicas = nil } }
         if let loaderState { loader.generator.restore(loaderState) }
         self.loader = loader
         defer { self.loader = nil }
@@ -147,7 +151,8 @@ public final class Trainer: @unchecked Sendable {
             var sums = Sums()
             let batches = loader.count
             for (index, batch) in loader.namedBatches.enumerated() {
-                let output = try step.train(on: batch, trainer: self)
+                // Under data parallelism the step's per-example random draws (dropout) are the global batch's rows.
+                let output = try BatchShard.$current.withValue(batch.shard) { try step.train(on: batch, trainer: self) }
                 guard output.loss.isFinite else {
                     stoppedOnNonFiniteLoss = true
                     nonFiniteOrigin = step.locateNonFinite(in: batch, trainer: self)

@@ -19,6 +19,7 @@ enum BoundaryScan {
         "Sources/Cortex/Data/ScikitLearnCSV.swift": "parses numbers from the file's bytes",
         "Sources/Cortex/IO/Safetensors.swift": "reads and writes the file's bytes",
         "Sources/CortexApps/SHA256.swift": "hashes a fetched file's bytes in 64-byte blocks",
+        "Sources/CortexDistributed/GradientBuckets.swift": "host buffers that MPI's non-blocking all-reduce holds until it completes",
         "Sources/CortexCLI/RunDirectory.swift": "renameat2 through dlsym",
     ]
 
