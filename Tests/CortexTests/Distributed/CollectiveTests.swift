@@ -36,31 +36,83 @@ struct CollectiveTests {
         #expect(run.output.split(separator: "\n").contains { $0.hasPrefix("4096 ") })
     }
 
+    /// A finished `cortex train` run on the bundled subset: its weights, and each epoch's training loss, validation
+    /// loss and validation accuracy (validation is split over ranks too).
+    struct FinishedRun {
+        let weights: [String: Tensor]
+        let curve: [[Double]]
+
+        /// The largest difference between the two runs' weights (float tensors; the step counters are equal).
+        func weightDifference(from other: FinishedRun) -> Float {
+            weights.filter { $0.value.dtype == .float32 }.map { name, w in
+                zip(w.scalars, other.weights[name]!.scalars).map { abs($0 - $1) }.max() ?? 0
+            }.max()!
+        }
+    }
+
+    /// `cortex train --data fashion-mnist-subset` for two epochs at a global batch of 64: alone at 64, or under
+    /// mpirun on `ranks` ranks at 64 / ranks each.
+    static func trainTwoEpochs(_ ranks: Int, _ options: [String]) throws -> FinishedRun {
+        let run = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-ddp-\(ranks)-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let arguments = ["train", "--data", "fashion-mnist-subset", "--epochs", "2", "--batch-size", "\(64 / ranks)", "--output", run.path] + options
+        let result = ranks == 1 ? try cortex(arguments).asTuple : try launch(ranks, arguments)
+        #expect(result.status == 0, "\(result.error)")
+        if ranks > 1 { #expect(result.output.contains("data-parallel: \(ranks) processes")) }
+        let history = try String(contentsOf: run.appendingPathComponent("history.csv"), encoding: .utf8)
+        return FinishedRun(weights: try loadSafetensors(run.appendingPathComponent("model.safetensors")),
+                           curve: history.split(separator: "\n").dropFirst().map { line in [1, 3, 4].map { Double(line.split(separator: ",")[$0])! } })
+    }
+
     @Test func dataParallelTrainingOfTheMLPEqualsOneProcessAtTheGlobalBatch() throws {
-        // Two epochs of the MLP on the bundled subset: one process at batch 64, then 2 ranks at 32 and 4 at 16.
-        func train(_ ranks: Int) throws -> (weights: [String: Tensor], losses: [String]) {
-            let run = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-ddp-\(ranks)-\(UUID())")
-            defer { try? FileManager.default.removeItem(at: run) }
-            let arguments = ["train", "--data", "fashion-mnist-subset", "--model", "mlp", "--hidden", "64", "--epochs", "2",
-                             "--batch-size", "\(64 / ranks)", "--output", run.path]
-            let result = ranks == 1 ? try cortex(arguments).asTuple : try Self.launch(ranks, arguments)
-            #expect(result.status == 0, "\(result.error)")
-            if ranks > 1 { #expect(result.output.contains("data-parallel: \(ranks) processes")) }
-            let history = try String(contentsOf: run.appendingPathComponent("history.csv"), encoding: .utf8)
-            // Training loss, validation loss and validation accuracy of each epoch (validation is split over ranks too).
-            return (try loadSafetensors(run.appendingPathComponent("model.safetensors")),
-                    history.split(separator: "\n").dropFirst().flatMap { line in [1, 3, 4].map { String(line.split(separator: ",")[$0]) } })
-        }
-        let alone = try train(1)
-        #expect(alone.losses.count == 6)
+        // Two epochs of the MLP: one process at batch 64, then 2 ranks at 32 and 4 at 16, gradients in 16 KiB buckets.
+        let options = ["--model", "mlp", "--hidden", "64", "--bucket-kb", "16"]
+        let alone = try Self.trainTwoEpochs(1, options)
+        #expect(alone.curve.count == 2)
         for ranks in [2, 4] {
-            let together = try train(ranks)
+            let together = try Self.trainTwoEpochs(ranks, options)
             #expect(Set(together.weights.keys) == Set(alone.weights.keys))
-            let worst = alone.weights.map { name, w in zip(w.scalars, together.weights[name]!.scalars).map { abs($0 - $1) }.max() ?? 0 }.max()!
+            let worst = together.weightDifference(from: alone)
             #expect(worst <= 1e-5, "\(ranks) ranks: weights differ by up to \(worst)")
-            let losses = zip(alone.losses, together.losses).map { abs(Double($0)! - Double($1)!) }
-            #expect(losses.allSatisfy { $0 < 1e-6 }, "\(ranks) ranks: loss curves \(alone.losses) against \(together.losses)")
+            let losses = zip(alone.curve.joined(), together.curve.joined()).map { abs($0 - $1) }
+            #expect(losses.allSatisfy { $0 < 1e-6 }, "\(ranks) ranks: loss curves \(alone.curve) against \(together.curve)")
         }
+    }
+
+    @Test func dataParallelTrainingOfACNNEqualsOneProcessAtTheGlobalBatch() throws {
+        // Convolutions, max pooling and dropout (masks drawn for the global batch), without batch norm.
+        let options = ["--model", "conv(16,3,padding=1), relu, maxpool(2), conv(32,3,padding=1), relu, maxpool(2), flatten, dropout(0.25), linear(10)"]
+        let alone = try Self.trainTwoEpochs(1, options)
+        for ranks in [2, 4] {
+            let together = try Self.trainTwoEpochs(ranks, options)
+            let worst = together.weightDifference(from: alone)
+            print("CNN without batch norm, \(ranks) ranks: weights within \(worst) of one process after two epochs")
+            #expect(worst <= 5e-5, "\(ranks) ranks: weights differ by up to \(worst)")
+            let losses = zip(alone.curve.joined(), together.curve.joined()).map { abs($0 - $1) }
+            #expect(losses.allSatisfy { $0 < 1e-6 }, "\(ranks) ranks: loss curves \(alone.curve) against \(together.curve)")
+        }
+    }
+
+    @Test func theDemoCNNWithSyncBatchNormFollowsOneProcess() throws {
+        // The demo CNN (batch norm, max pooling, dropout). Each step equals one process's (DataParallelStepTests); over
+        // two epochs float32's rounding compounds through the batch norms as it does for one process run on one
+        // thread instead of two, so the curves are compared, not the last bit of the weights.
+        let alone = try Self.trainTwoEpochs(1, ["--model", "cnn"])
+        func relative(_ a: [[Double]], _ b: [[Double]], _ column: Int, epoch: Int) -> Double { abs(a[epoch][column] / b[epoch][column] - 1) }
+        for ranks in [2, 4] {
+            let together = try Self.trainTwoEpochs(ranks, ["--model", "cnn", "--sync-batch-norm"])
+            print("demo CNN with SyncBatchNorm, \(ranks) ranks: weights within \(together.weightDifference(from: alone)) of one process; "
+                  + "curves \(together.curve) against \(alone.curve)")
+            #expect(relative(together.curve, alone.curve, 0, epoch: 0) < 1e-4, "\(ranks) ranks: \(together.curve) against \(alone.curve)")
+            for epoch in 0..<2 {
+                #expect(relative(together.curve, alone.curve, 0, epoch: epoch) < 2e-3 && relative(together.curve, alone.curve, 1, epoch: epoch) < 1e-2,
+                        "\(ranks) ranks: \(together.curve) against \(alone.curve)")
+                #expect(abs(together.curve[epoch][2] - alone.curve[epoch][2]) <= 0.01)
+            }
+        }
+        // The check can fail: with each rank's own batch statistics the first epoch's loss is already another.
+        let local = try Self.trainTwoEpochs(2, ["--model", "cnn"])
+        #expect(relative(local.curve, alone.curve, 0, epoch: 0) > 1e-4, "\(local.curve) against \(alone.curve)")
     }
 
     @Test func aKilledRankEndsTheJobAndTheRunResumesToTheSameWeights() throws {
