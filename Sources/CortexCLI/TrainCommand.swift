@@ -65,7 +65,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Under mpirun: batch norms normalise with the statistics of the whole global batch (SyncBatchNorm), so the run equals one process at that batch; by default, as in PyTorch, each process uses its own batch's. Alone it changes nothing.")
     var syncBatchNorm = false
 
-    @Option(name: .customLong("bucket-kb"), parsing: .unconditional, help: "Under mpirun: the most gradient KiB sent in one all-reduce (default 1024). Smaller buckets start sooner while backward runs; 0 sends the whole model at once after backward.")
+    @Option(name: .customLong("bucket-kb"), parsing: .unconditional, help: "Under mpirun: gradient KiB gathered into one all-reduce (default 256; a tensor is never split). Smaller buckets start sooner while backward runs, larger ones pay network latency less often; 0 sends the whole model at once after backward.")
     var bucketKB: Int?
 
     func validate() throws {
@@ -163,7 +163,7 @@ struct TrainCommand: ParsableCommand {
         // Under mpirun: data-parallel training. Rank 0 does everything a lone run does; the others train their
         // shards and write nothing.
         let group = try ProcessGroup.world()
-        let bucketBytes = bucketKB.map { $0 == 0 ? Int.max : $0 * 1024 } ?? 1 << 20
+        let bucketBytes = bucketKB.map { $0 == 0 ? Int.max : $0 * 1024 } ?? 256 << 10
         let collective = group.flatMap { $0.size > 1 ? DataParallel($0, bucketBytes: bucketBytes) : nil }
         if let collective {
             if collective.rank != 0 { return try trainAsReplica(collective) }

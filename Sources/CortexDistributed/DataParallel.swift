@@ -9,12 +9,14 @@ public final class DataParallel: TrainingCollective {
     public let group: ProcessGroup
     public var rank: Int { group.rank }
     public var size: Int { group.size }
-    /// The most gradient bytes sent in one all-reduce: smaller buckets start sooner during backward, larger ones
-    /// pay the per-message latency less often. `Int.max` sends the whole model at once, after backward.
+    /// Gradient bytes gathered into one all-reduce (a bucket closes once it holds at least this many; a tensor is
+    /// never split): smaller buckets start sooner during backward, larger ones pay the per-message latency less
+    /// often — across many nodes on a slow network, make them larger. `Int.max` sends the whole model at once,
+    /// after backward.
     public let bucketBytes: Int
     private var buckets: GradientBuckets?
 
-    public init(_ group: ProcessGroup, bucketBytes: Int = 1 << 20) {
+    public init(_ group: ProcessGroup, bucketBytes: Int = 256 << 10) {
         precondition(bucketBytes > 0, "DataParallel: bucketBytes must be positive, got \(bucketBytes)")
         self.group = group
         self.bucketBytes = bucketBytes
