@@ -74,6 +74,17 @@ extension TrainCommand {
         let trainSet = TensorDataset.nextTokenWindows(trainIDs, length: context)
         let validationSet = TensorDataset.nextTokenWindows(validationIDs, length: context)
         guard trainSet.count > 0 && validationSet.count > 0 else { throw CLIError("too little text to cut \(context)-character windows from") }
+        // Under mpirun: data-parallel, --batch-size windows per process. Rank 0 does everything a lone run does; the
+        // others train their shards and write nothing.
+        let collective = try dataParallel()
+        if let collective, collective.rank != 0 {
+            let network = config.makeModel()
+            let trainer = Trainer(network, step: LanguageModelStep(network, Adam(network.parameters(), learningRate: config.learningRate)))
+            trainer.collective = collective
+            try trainer.fit(trainSet, validation: validationSet, epochs: config.epochs, batchSize: config.batchSize, seed: seed)
+            return
+        }
+        if let collective { print("data-parallel: \(collective.size) processes, each on its share of every global batch") }
         print("data: fortunes, \(train.entries.count) entries (\(trainIDs.count) characters) for training, "
               + "\(validation.entries.count) (\(validationIDs.count)) held out; \(vocabulary.count) characters")
 
@@ -84,6 +95,7 @@ extension TrainCommand {
             print("model: \(kind), \(network.parameterCount) parameters")
             let optimizer = Adam(network.parameters(), learningRate: config.learningRate)
             let trainer = Trainer(network, step: LanguageModelStep(network, optimizer))
+            trainer.collective = collective
             let start = Date()
             let history = try trainer.fit(trainSet, validation: validationSet, epochs: config.epochs, batchSize: config.batchSize,
                                           seed: seed, callbacks: [ProgressBar(), CSVLogger(file: directory.staging.appendingPathComponent("history.csv"))])

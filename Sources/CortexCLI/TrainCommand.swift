@@ -145,9 +145,9 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         if ProcessGroup.launchedByMPI {
             let generative = model.flatMap(GenerativeKind.init(rawValue:)) != nil || (model == nil && resume && (try? RunDirectory(output).savedGenerativeKind()) != nil)
-            if generative || source.data == "fortunes" || source.data == "bbc-news" || cv != nil {
-                throw CLIError("under mpirun, cortex train runs data-parallel classifiers and regressors (mlp, cnn, layer specs) without --cv; "
-                               + "run this one without mpirun")
+            if generative || source.data == "bbc-news" || cv != nil {
+                throw CLIError("under mpirun, cortex train runs data-parallel classifiers and regressors (mlp, cnn, layer specs) "
+                               + "without --cv, and the fortunes language models; run this one without mpirun")
             }
         }
         if let kind = model.flatMap(GenerativeKind.init(rawValue:)) { return try trainGenerative(kind) }
@@ -162,9 +162,7 @@ struct TrainCommand: ParsableCommand {
         }
         // Under mpirun: data-parallel training. Rank 0 does everything a lone run does; the others train their
         // shards and write nothing.
-        let group = try ProcessGroup.world()
-        let bucketBytes = bucketKB.map { $0 == 0 ? Int.max : $0 * 1024 } ?? 256 << 10
-        let collective = group.flatMap { $0.size > 1 ? DataParallel($0, bucketBytes: bucketBytes) : nil }
+        let collective = try dataParallel()
         if let collective {
             if collective.rank != 0 { return try trainAsReplica(collective) }
             print("data-parallel: \(collective.size) processes, each on its share of every global batch"
@@ -196,6 +194,12 @@ struct TrainCommand: ParsableCommand {
         try directory.commit()
         print("report: \(directory.final.appendingPathComponent("report.html").path)")
         print("model, config, history and checkpoint in \(directory.final.path)/")
+    }
+
+    /// Under mpirun with more than one process, the data-parallel collective this run trains with; nil alone.
+    func dataParallel() throws -> DataParallel? {
+        let bucketBytes = bucketKB.map { $0 == 0 ? Int.max : $0 * 1024 } ?? 256 << 10
+        return try ProcessGroup.world().flatMap { $0.size > 1 ? DataParallel($0, bucketBytes: bucketBytes) : nil }
     }
 
     /// The settings and data of a new run, or of the run in `resumeFrom` (whose own data source is used when none

@@ -232,10 +232,11 @@ public final class LanguageModelStep: TrainingStep {
 
     public func train(on batch: Batch, trainer: Trainer) throws -> StepOutput {
         let value = loss(batch)
-        let nats = Double(value.item())
+        let nats = try trainer.globalMeans([Double(value.item())], of: batch)[0]
         guard nats.isFinite else { return StepOutput(loss: nats) }
         optimizer.zeroGrad()
-        value.backward()
+        try trainer.backward(value, averaging: optimizer.parameters, over: batch)
+        // Clipped after averaging: every replica clips the global batch's gradient, as one process would.
         if let clipNorm { clipGradNorm(optimizer.parameters, maxNorm: clipNorm) }
         optimizer.step()
         return StepOutput(loss: nats, values: ["bits_per_char": nats / log(2)])

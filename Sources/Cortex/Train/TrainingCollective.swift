@@ -42,4 +42,25 @@ extension TrainingCollective {
 extension Trainer {
     /// Whether this replica is the one that prints, writes reports and saves checkpoints (always, alone).
     public var isPrimaryReplica: Bool { (collective?.rank ?? 0) == 0 }
+
+    /// The collective when this trainer is one of several data-parallel replicas; nil alone.
+    var replicas: (any TrainingCollective)? { collective.flatMap { $0.size > 1 ? $0 : nil } }
+
+    /// A step's per-example means over `batch` (its loss, its metric) as one process would have them over the whole
+    /// global batch: every replica's, weighted by its share, summed (one small all-reduce). Alone, `values` as they
+    /// are. Every replica then sees the same loss, so a non-finite one anywhere stops them all at the same step.
+    public func globalMeans(_ values: [Double], of batch: Batch) throws -> [Double] {
+        guard let replicas else { return values }
+        let share = replicas.share(of: batch)
+        return try replicas.sum(values.map { $0 * share })
+    }
+
+    /// `loss.backward()`; with replicas, `parameters`' gradients are then the global batch's mean-loss gradients,
+    /// averaged in buckets that are sent while backward is still running.
+    public func backward(_ loss: Tensor, averaging parameters: [Tensor], over batch: Batch) throws {
+        guard let replicas else { return loss.backward() }
+        let averaging = replicas.beginGradientAveraging(parameters, share: replicas.share(of: batch))
+        loss.backward(gradientIsReady: averaging.gradientIsReady)
+        try averaging.finish()
+    }
 }

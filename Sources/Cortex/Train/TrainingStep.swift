@@ -72,27 +72,15 @@ public final class SupervisedStep: TrainingStep {
         let value = loss(output, batch.target)
         // The step's one read from the device: the loss and the batch metric together, as the progress bar
         // shows them (both are known after the forward pass).
-        var read = readLossAndMetric(value, output, batch.target)
-        let replicas = trainer.collective.flatMap { $0.size > 1 ? $0 : nil }
-        if let replicas {
-            // Every replica takes the global batch's loss and metric (the share-weighted sum): what one process would
-            // report, and a non-finite loss anywhere stops every replica at the same step.
-            let share = replicas.share(of: batch)
-            let global = try replicas.sum([read.loss * share, read.metric * share])
-            read = (global[0], global[1])
-        }
+        let local = readLossAndMetric(value, output, batch.target)
+        // Under data parallelism, the global batch's figures, as one process would report them.
+        let read = try trainer.globalMeans([local.loss, local.metric], of: batch)
         // A non-finite loss is not stepped on: the loop stops with it, and the weights stay as they were.
-        guard read.loss.isFinite else { return StepOutput(loss: read.loss) }
+        guard read[0].isFinite else { return StepOutput(loss: read[0]) }
         optimizer.zeroGrad()
-        if let replicas {
-            let averaging = replicas.beginGradientAveraging(model.trainableParameters(), share: replicas.share(of: batch))
-            value.backward(gradientIsReady: averaging.gradientIsReady)
-            try averaging.finish()
-        } else {
-            value.backward()
-        }
+        try trainer.backward(value, averaging: model.trainableParameters(), over: batch)
         optimizer.step()
-        return StepOutput(loss: read.loss, values: [metric!.name: read.metric])
+        return StepOutput(loss: read[0], values: [metric!.name: read[1]])
     }
 
     public func evaluate(on batch: Batch, trainer: Trainer) throws -> StepOutput {

@@ -93,6 +93,25 @@ struct CollectiveTests {
         }
     }
 
+    @Test func dataParallelLanguageModelTrainingEqualsOneProcess() throws {
+        // The character LSTM on 200 fortunes for one epoch: alone at 16 windows a batch, then 2 ranks at 8.
+        func train(_ ranks: Int) throws -> (weights: [String: Tensor], history: [Double]) {
+            let run = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-ddp-lm-\(ranks)-\(UUID())")
+            defer { try? FileManager.default.removeItem(at: run) }
+            let arguments = ["train", "--data", "fortunes", "--model", "lstm", "--limit", "200", "--epochs", "1", "--batch-size", "\(16 / ranks)",
+                             "--output", run.path]
+            let result = ranks == 1 ? try cortex(arguments).asTuple : try Self.launch(ranks, arguments)
+            #expect(result.status == 0, "\(result.error)")
+            let history = try String(contentsOf: run.appendingPathComponent("history.csv"), encoding: .utf8)
+            return (try loadSafetensors(run.appendingPathComponent("model.safetensors")),
+                    history.split(separator: "\n").dropFirst().flatMap { line in [1, 3].map { Double(line.split(separator: ",")[$0])! } })
+        }
+        let alone = try train(1), together = try train(2)
+        let worst = alone.weights.map { name, w in zip(w.scalars, together.weights[name]!.scalars).map { abs($0 - $1) }.max() ?? 0 }.max()!
+        #expect(worst <= 1e-5, "weights differ by up to \(worst)")
+        #expect(zip(alone.history, together.history).allSatisfy { abs($0 - $1) < 1e-6 }, "\(alone.history) against \(together.history)")
+    }
+
     @Test func theDemoCNNWithSyncBatchNormFollowsOneProcess() throws {
         // The demo CNN (batch norm, max pooling, dropout). Each step equals one process's (DataParallelStepTests); over
         // two epochs float32's rounding compounds through the batch norms as it does for one process run on one
