@@ -26,13 +26,6 @@ public protocol GradientAveraging: AnyObject {
 }
 
 extension TrainingCollective {
-    /// Averages gradients already computed (for steps that do not hook backward): every parameter ready at once.
-    public func averageGradients(_ parameters: [Tensor], share: Double) throws {
-        let averaging = beginGradientAveraging(parameters, share: share)
-        for parameter in parameters { averaging.gradientIsReady(parameter) }
-        try averaging.finish()
-    }
-
     /// This replica's share of the global batch that `batch` is part of (equal shares when it carries no shard).
     public func share(of batch: Batch) -> Double {
         batch.shard.map { Double($0.count) / Double($0.globalCount) } ?? 1 / Double(size)

@@ -30,6 +30,9 @@ public struct StepOutput: Sendable {
 /// }
 /// try Trainer(vae, step: VAEStep(...)).fit(images, epochs: 10, callbacks: [ProgressBar()])
 /// ```
+///
+/// A step that should train data-parallel (`Trainer.collective`) calls `trainer.backward(loss, averaging:
+/// parameters, over: batch)` instead of `loss.backward()`, and reports `trainer.globalMeans(…)` of its figures.
 public protocol TrainingStep: AnyObject {
     /// Every optimiser the step updates, by name. Checkpoints save and restore each; the one named
     /// "optimizer" (or else the first by name) is `Trainer.optimizer`, whose rate the history records.
