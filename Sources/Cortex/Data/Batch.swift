@@ -33,9 +33,10 @@ public struct Batch: Sendable {
 }
 
 /// A replica's part of a global batch: its examples are rows `offset ..< offset + count` of the `globalCount`
-/// that one process would see at this step. Set by a sharded `DataLoader`; while a `Trainer` trains on such a
-/// batch, `BatchShard.current` holds it, so that random draws made per example (dropout's masks) are the
-/// global batch's rows and N replicas train exactly as one process would.
+/// that one process would see at this step. Set by a sharded `DataLoader`; while it transforms such a batch and
+/// while a `Trainer` trains on it, `BatchShard.current` holds it, so that random draws made per example (the
+/// random transforms', dropout's masks) are the global batch's rows and N replicas train exactly as one process
+/// would. (A `BatchMap`'s own randomness is not covered.)
 public struct BatchShard: Sendable, Equatable {
     public let offset: Int
     public let count: Int
@@ -49,6 +50,30 @@ public struct BatchShard: Sendable, Equatable {
         self.globalCount = globalCount
     }
 
-    /// The shard of the batch being trained on, if it is one replica's part of a global batch.
+    /// The shard of the batch being trained on (or transformed), if it is one replica's part of a global batch.
     @TaskLocal public static var current: BatchShard?
+
+    /// `current`, when `rows` — the first axis of a tensor of per-example values — are its rows of a larger
+    /// global batch; nil otherwise (alone, or a tensor laid out otherwise).
+    public static func current(rows: Int) -> BatchShard? {
+        guard let shard = current, shard.count == rows, shard.count < shard.globalCount else { return nil }
+        return shard
+    }
+
+    /// A random tensor whose first axis is this shard's examples, as one process draws it: `draw` makes the
+    /// tensor for the whole global batch (advancing its generator as that process's advances), and this shard
+    /// keeps its rows.
+    public func rowsOfGlobalDraw(_ shape: [Int], _ draw: ([Int]) -> Tensor) -> Tensor {
+        draw([globalCount] + shape.dropFirst()).sliced(0, start: offset, end: offset + count)
+    }
+
+    /// Runs `body`, which takes `perExample` values from `generator` for each of this shard's examples in turn,
+    /// after skipping the values one process takes for the examples before them, then skips those for the
+    /// examples after: the draws are the ones that process makes for these rows.
+    public func drawingOwnRows<T>(from generator: RandomGenerator, perExample: Int, _ body: () -> T) -> T {
+        for _ in 0..<(offset * perExample) { _ = generator.next() }
+        let result = body()
+        for _ in 0..<((globalCount - offset - count) * perExample) { _ = generator.next() }
+        return result
+    }
 }

@@ -107,22 +107,26 @@ public final class DataLoader: Sequence, @unchecked Sendable {
             }
             self.batches = batches
             self.shards = shards
-            if loader.prefetch, !batches.isEmpty { pending = PendingBatch(loader, batches[0]) }
+            if loader.prefetch, !batches.isEmpty { pending = PendingBatch(loader, batches[0], shard: shards[0]) }
         }
 
         public mutating func next() -> Batch? {
             guard position < batches.count else { return nil }
-            var current = pending?.wait() ?? loader.load(batches[position])
-            current.shard = shards[position]
+            let current = pending?.wait() ?? loader.load(batches[position], shard: shards[position])
             position += 1
-            pending = loader.prefetch && position < batches.count ? PendingBatch(loader, batches[position]) : nil
+            pending = loader.prefetch && position < batches.count ? PendingBatch(loader, batches[position], shard: shards[position]) : nil
             return current
         }
     }
 
-    func load(_ indices: [Int]) -> Batch {
+    /// The examples at `indices`, transformed; a replica's `shard` of a global batch is transformed as those rows
+    /// of it (`BatchShard.current` set while the transform runs).
+    func load(_ indices: [Int], shard: BatchShard? = nil) -> Batch {
         var batch = dataset.namedBatch(at: indices)
-        if let transform, let input = batch.tensors["input"] { batch.tensors["input"] = noGrad { transform(input) } }
+        batch.shard = shard
+        if let transform, let input = batch.tensors["input"] {
+            batch.tensors["input"] = noGrad { BatchShard.$current.withValue(shard) { transform(input) } }
+        }
         return batch
     }
 }
@@ -132,10 +136,10 @@ final class PendingBatch: @unchecked Sendable {
     private let group = DispatchGroup()
     private var result: Batch?
 
-    init(_ loader: DataLoader, _ indices: [Int]) {
+    init(_ loader: DataLoader, _ indices: [Int], shard: BatchShard?) {
         group.enter()
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            result = noGrad { loader.load(indices) }
+            result = noGrad { loader.load(indices, shard: shard) }
             group.leave()
         }
     }

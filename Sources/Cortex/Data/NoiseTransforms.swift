@@ -16,7 +16,8 @@ public struct GaussianNoise: BatchTransform {
     }
 
     public func callAsFunction(_ batch: Tensor) -> Tensor {
-        let noisy = batch + Tensor.randn(batch.shape, std: std, generator: generator, device: batch.device)
+        let draw = { Tensor.randn($0, std: std, generator: generator, device: batch.device) }
+        let noisy = batch + (BatchShard.current(rows: batch.shape[0]).map { $0.rowsOfGlobalDraw(batch.shape, draw) } ?? draw(batch.shape))
         guard let range else { return noisy }
         return noisy.clamped(min: range.lowerBound, max: range.upperBound)
     }
@@ -37,7 +38,9 @@ public struct MaskingNoise: BatchTransform {
     }
 
     public func callAsFunction(_ batch: Tensor) -> Tensor {
-        batch * Tensor.rand(batch.shape, generator: generator, device: batch.device).ge(probability).to(.float32)
+        let draw = { Tensor.rand($0, generator: generator, device: batch.device) }
+        let uniform = BatchShard.current(rows: batch.shape[0]).map { $0.rowsOfGlobalDraw(batch.shape, draw) } ?? draw(batch.shape)
+        return batch * uniform.ge(probability).to(.float32)
     }
 
     public var generators: [(name: String, generator: RandomGenerator)] { [("masking_noise", generator)] }

@@ -57,12 +57,7 @@ public func dropout(_ input: Tensor, probability p: Float, training: Bool = true
     require(p >= 0 && p <= 1, "dropout: probability \(p) is outside [0, 1]")
     if !training || p == 0 { return input }
     if p == 1 { return input * input.constant(0) }
-    let keep: Tensor
-    if let shard = BatchShard.current, input.rank >= 1, input.shape[0] == shard.count, shard.count < shard.globalCount {
-        keep = Tensor.bernoulli([shard.globalCount] + input.shape.dropFirst(), probability: 1 - p, generator: generator, device: input.device)
-            .sliced(0, start: shard.offset, end: shard.offset + shard.count)
-    } else {
-        keep = Tensor.bernoulli(input.shape, probability: 1 - p, generator: generator, device: input.device)
-    }
-    return input * (keep / (1 - p))
+    let draw = { Tensor.bernoulli($0, probability: 1 - p, generator: generator, device: input.device) }
+    let keep = input.rank >= 1 ? BatchShard.current(rows: input.shape[0]).map { $0.rowsOfGlobalDraw(input.shape, draw) } : nil
+    return input * ((keep ?? draw(input.shape)) / (1 - p))
 }

@@ -30,6 +30,34 @@ struct DataLoaderTests {
         #expect(tiny.allSatisfy { $0.count == 1 })
     }
 
+    @Test(arguments: [false, true])
+    func shardsTransformTheirRowsAsOneProcessTransformsTheGlobalBatch(prefetch: Bool) {
+        // 12 random 1×6×6 images, 3 replicas at batch 2 (global batches of 6), two passes: crops, flips and noise
+        // drawn for each replica's rows are the ones one process draws for those rows of the global batch.
+        let images = TensorDataset(inputs: Tensor.rand([12, 1, 6, 6], generator: RandomGenerator(seed: 2)), targets: Tensor(Array(0..<12)))
+        func augment() -> @Sendable (Tensor) -> Tensor {
+            let steps = Compose(RandomCrop(size: 6, padding: 2, seed: 3), RandomHorizontalFlip(seed: 4), GaussianNoise(std: 0.1, seed: 5),
+                                MaskingNoise(probability: 0.3, seed: 6))
+            return { steps($0) }
+        }
+        let whole = DataLoader(images, batchSize: 6, shuffle: true, seed: 1, prefetch: prefetch, transform: augment())
+        let wholePasses = (0..<2).map { _ in whole.map(\.input.scalars) }
+        let shards = (0..<3).map { rank in
+            DataLoader(images, batchSize: 2, shuffle: true, seed: 1, prefetch: prefetch, transform: augment(), shard: (rank, 3))
+        }
+        let shardPasses = shards.map { loader in (0..<2).map { _ in loader.map(\.input.scalars) } }
+        for pass in 0..<2 {
+            for k in 0..<2 {
+                #expect(shardPasses.flatMap { $0[pass][k] } == wholePasses[pass][k], "pass \(pass), global batch \(k)")
+            }
+        }
+        // The check can fail: the second replica's rows transformed on their own get the draws of the first rows.
+        let raw = Array(DataLoader(images, batchSize: 6, shuffle: true, seed: 1))[0].input.sliced(0, start: 2, end: 4).copied()
+        let perImage = 36
+        #expect(augment()(raw).scalars != Array(wholePasses[0][0][(2 * perImage)..<(4 * perImage)]))
+        #expect(shardPasses[1][0][0] == Array(wholePasses[0][0][(2 * perImage)..<(4 * perImage)]))
+    }
+
     @Test func shuffleIsSeededAndChangesEachEpoch() {
         let a = DataLoader(data, batchSize: 10, shuffle: true, seed: 7), b = DataLoader(data, batchSize: 10, shuffle: true, seed: 7)
         let firstA = Array(a)[0].target.integers, secondA = Array(a)[0].target.integers
