@@ -17,4 +17,3 @@ static inline int cortex_mpi_success(void) { return MPI_SUCCESS; }
 static inline int cortex_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 static inline int cortex_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline MPI_Status *cortex_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
-static inline MPI_Request cortex_mpi_request_null(void) { return MPI_REQUEST_NULL; }

@@ -199,7 +199,8 @@ struct TrainCommand: ParsableCommand {
     /// Under mpirun with more than one process, the data-parallel collective this run trains with; nil alone.
     func dataParallel() throws -> DataParallel? {
         let bucketBytes = bucketKB.map { $0 == 0 ? Int.max : $0 * 1024 } ?? 256 << 10
-        return try ProcessGroup.world().flatMap { $0.size > 1 ? DataParallel($0, bucketBytes: bucketBytes) : nil }
+        guard let group = try ProcessGroup.world(), group.size > 1 else { return nil }
+        return try DataParallel(group, bucketBytes: bucketBytes)
     }
 
     /// The settings and data of a new run, or of the run in `resumeFrom` (whose own data source is used when none

@@ -4,7 +4,7 @@
 // runs, and the epoch's sums added up.
 import Cortex
 
-/// `trainer.collective = DataParallel(group)` before `fit`; `fit`'s batch size is then per replica.
+/// `trainer.collective = try DataParallel(group)` before `fit`; `fit`'s batch size is then per replica.
 public final class DataParallel: TrainingCollective {
     public let group: ProcessGroup
     public var rank: Int { group.rank }
@@ -14,12 +14,18 @@ public final class DataParallel: TrainingCollective {
     /// often — across many nodes on a slow network, make them larger. `Int.max` sends the whole model at once,
     /// after backward.
     public let bucketBytes: Int
+    /// The gradient buckets' own communicator: a synchronised batch norm all-reduces on `group` inside backward,
+    /// between buckets, and a rank whose bucket completes later (a parameter without a gradient there) must not
+    /// pair its collectives with another rank's in a different order.
+    private let gradientGroup: ProcessGroup
     private var buckets: GradientBuckets?
 
-    public init(_ group: ProcessGroup, bucketBytes: Int = 256 << 10) {
+    /// Every rank creates it at the same point (it duplicates `group`'s communicator).
+    public init(_ group: ProcessGroup, bucketBytes: Int = 256 << 10) throws {
         precondition(bucketBytes > 0, "DataParallel: bucketBytes must be positive, got \(bucketBytes)")
         self.group = group
         self.bucketBytes = bucketBytes
+        gradientGroup = try group.duplicate()
     }
 
     public func synchronizeModel(_ model: Module) throws {
@@ -31,7 +37,7 @@ public final class DataParallel: TrainingCollective {
 
     public func beginGradientAveraging(_ parameters: [Tensor], share: Double) -> any GradientAveraging {
         if buckets.map({ !$0.serves(parameters) }) ?? true {
-            buckets = GradientBuckets(group: group, parameters: parameters, bucketBytes: bucketBytes)
+            buckets = GradientBuckets(group: gradientGroup, parameters: parameters, bucketBytes: bucketBytes)
         }
         buckets!.begin(share: share)
         return buckets!

@@ -80,6 +80,16 @@ public final class ProcessGroup: @unchecked Sendable {
         _ = MPI_Abort(group.communicator, exitCode)
     }
 
+    /// The same processes as a group of their own (MPI_Comm_dup; every rank calls it, in the same order): its
+    /// collectives never match this group's, so two streams of them — gradient buckets sent while backward runs,
+    /// and a synchronised batch norm's all-reduces inside backward — cannot be confused however they interleave.
+    public func duplicate() throws -> ProcessGroup {
+        var copy: MPI_Comm?
+        try Self.check(MPI_Comm_dup(communicator, &copy), "MPI_Comm_dup")
+        try Self.check(MPI_Comm_set_errhandler(copy, cortex_mpi_errors_return()), "MPI_Comm_set_errhandler")
+        return try ProcessGroup(communicator: copy!)
+    }
+
     /// Waits until every rank has called it.
     public func barrier() throws { try Self.check(MPI_Barrier(communicator), "MPI_Barrier") }
 

@@ -68,7 +68,7 @@ public final class BatchNorm2d: BatchNorm {
 ///
 /// ```swift
 /// SyncBatchNorm.convert(model)          // every BatchNorm in the model synchronises…
-/// trainer.collective = DataParallel(group)  // …over the replicas this trainer trains with
+/// trainer.collective = try DataParallel(group)  // …over the replicas this trainer trains with
 /// ```
 public final class SyncBatchNorm: BatchNorm {
     public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true) {

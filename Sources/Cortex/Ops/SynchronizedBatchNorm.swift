@@ -19,7 +19,7 @@ public protocol ReplicaReduction: AnyObject {
 ///
 /// Backward: each replica holds the gradient of its own mean loss, which data parallelism later weights by its
 /// share of the global batch. With g that gradient, the true per-channel sums over the global batch are
-/// ΣG = Σ_replicas (n/N)·Σg and Σ(G·x̂) likewise (a second all-reduce of 2C values), and the replica's input
+/// ΣG = Σ_replicas (n/N)·Σg and Σ(G·x̂) likewise (one all-reduce of 2C values), and the replica's input
 /// gradient — scaled to its own loss, as the weighting expects — is dx = γ·rstd·(g − ΣG/n − x̂·Σ(G·x̂)/n). With
 /// equal shares this is PyTorch's formula; the weights make it exact for a shorter last batch too. dγ = Σg·x̂ and
 /// dβ = Σg stay local: the gradient all-reduce weights them as every other parameter's.
