@@ -1,63 +1,10 @@
-// SyncBatchNorm without MPI: replicas are threads of this process that add up their values through a shared
-// rendezvous, so the op's forward and backward are checked against one batch norm over the whole batch.
+// SyncBatchNorm without MPI: replicas are threads of this process (`ThreadReplica`), so the op's forward and
+// backward are checked against one batch norm over the whole batch.
 import Foundation
 import Testing
 @testable import Cortex
 
-/// A `ReplicaReduction` for `parties` threads: each call waits until every party has made its call, then all get
-/// the element-wise sum.
-private final class ThreadReplicas: @unchecked Sendable {
-    let parties: Int
-    private let condition = NSCondition()
-    private var pending: [[Double]] = []
-    private var result: [Double] = []
-    private var generation = 0
-
-    init(parties: Int) { self.parties = parties }
-
-    func sum(_ values: [Double]) -> [Double] {
-        condition.lock()
-        defer { condition.unlock() }
-        let mine = generation
-        pending.append(values)
-        if pending.count == parties {
-            result = pending.dropFirst().reduce(pending[0]) { zip($0, $1).map { $0 + $1 } }
-            pending = []
-            generation += 1
-            condition.broadcast()
-        } else {
-            while generation == mine { condition.wait() }
-        }
-        return result
-    }
-
-    /// One party's view, as the op takes it.
-    final class Party: ReplicaReduction {
-        let replicas: ThreadReplicas
-        init(_ replicas: ThreadReplicas) { self.replicas = replicas }
-        func sum(_ values: [Double]) throws -> [Double] { replicas.sum(values) }
-    }
-}
-
 @Suite struct SyncBatchNormTests {
-    /// Runs `body` for each replica on its own thread, together, and returns what each returned.
-    private func together(_ count: Int, _ body: @escaping @Sendable (Int) -> Result) -> [Result] {
-        let box = ResultBox(count), group = DispatchGroup()
-        for r in 0..<count {
-            group.enter()
-            Thread.detachNewThread { box.set(r, body(r)); group.leave() }
-        }
-        group.wait()
-        return box.values.map { $0! }
-    }
-
-    private final class ResultBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private(set) var values: [Result?]
-        init(_ n: Int) { values = Array(repeating: nil, count: n) }
-        func set(_ r: Int, _ value: Result) { lock.withLock { values[r] = value } }
-    }
-
     private struct Result: @unchecked Sendable {
         let output: Tensor, inputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor, runningMean: Tensor, runningVar: Tensor
     }
@@ -84,11 +31,11 @@ private final class ThreadReplicas: @unchecked Sendable {
         let x = Tensor.randn([total, 4, 3, 3], generator: g) * 2 + 0.5, c = Tensor.randn([total, 4, 3, 3], generator: g)
         let w = Tensor.randn([4], generator: g), b = Tensor.randn([4], generator: g)
         let whole = normalise(x, c, weight: w, bias: b, replicas: nil)
-        let replicas = ThreadReplicas(parties: rows.count)
+        let replicas = ThreadReplica.group(rows.count)
         let starts = rows.indices.map { rows.prefix($0).reduce(0, +) }
-        let parts = together(rows.count) { r in
+        let parts = concurrently(rows.count) { r in
             normalise(x.sliced(0, start: starts[r], end: starts[r] + rows[r]).copied(), c.sliced(0, start: starts[r], end: starts[r] + rows[r]).copied(),
-                      weight: w, bias: b, replicas: ThreadReplicas.Party(replicas))
+                      weight: w, bias: b, replicas: replicas[r])
         }
         for (r, part) in parts.enumerated() {
             let share = Float(rows[r]) / Float(total), range = starts[r]..<(starts[r] + rows[r])

@@ -1,5 +1,5 @@
-// One data-parallel step against one process, without MPI: replicas are threads of this process that add up
-// their values through a rendezvous (a `TrainingCollective` of threads). From the same weights, the replicas'
+// One data-parallel step against one process, without MPI: replicas are threads of this process
+// (`ThreadReplica`, a `TrainingCollective` of threads). From the same weights, the replicas'
 // averaged gradients, losses and running statistics must be the whole batch's — step after step, each step
 // starting again from one process's weights, so that float32's rounding differences cannot compound as they do
 // over a whole run.
@@ -7,68 +7,10 @@ import Foundation
 import Testing
 @testable import Cortex
 
-/// `parties` replicas on threads: `sum` waits for every party's call and gives each the element-wise sum.
-private final class Rendezvous: @unchecked Sendable {
-    let parties: Int
-    private let condition = NSCondition()
-    private var pending: [[Double]] = [], result: [Double] = [], generation = 0
-
-    init(parties: Int) { self.parties = parties }
-
-    func sum(_ values: [Double]) -> [Double] {
-        condition.lock()
-        defer { condition.unlock() }
-        let mine = generation
-        pending.append(values)
-        if pending.count == parties {
-            result = pending.dropFirst().reduce(pending[0]) { zip($0, $1).map { $0 + $1 } }
-            pending = []
-            generation += 1
-            condition.broadcast()
-        } else {
-            while generation == mine { condition.wait() }
-        }
-        return result
-    }
-}
-
-/// One replica's collective: gradients averaged all at once in `finish` (no overlap: MPI's buckets are
-/// `CollectiveTests`' business), weighted by each replica's share.
-private final class ThreadReplica: TrainingCollective, GradientAveraging, @unchecked Sendable {
-    let rendezvous: Rendezvous, rank: Int
-    var size: Int { rendezvous.parties }
-    private var parameters: [Tensor] = [], share = 1.0
-
-    init(_ rendezvous: Rendezvous, rank: Int) { (self.rendezvous, self.rank) = (rendezvous, rank) }
-
-    func synchronizeModel(_ model: Module) throws {}
-    func sum(_ values: [Double]) throws -> [Double] { rendezvous.sum(values) }
-    func beginGradientAveraging(_ parameters: [Tensor], share: Double) -> any GradientAveraging {
-        (self.parameters, self.share) = (parameters, share)
-        return self
-    }
-    func gradientIsReady(_ parameter: Tensor) {}
-    func finish() throws {
-        let flat = parameters.flatMap { ($0.grad?.scalars ?? Array(repeating: 0, count: $0.count)).map { Double($0) * share } }
-        let total = rendezvous.sum(flat)
-        var offset = 0
-        for p in parameters {
-            p.grad = Tensor(total[offset..<(offset + p.count)].map(Float.init), shape: p.shape)
-            offset += p.count
-        }
-    }
-}
-
-/// The replicas' models, each used by its own thread only.
-private struct Unchecked<T>: @unchecked Sendable { let value: T; init(_ value: T) { self.value = value } }
-
 @Suite struct DataParallelStepTests {
-    private final class Outcome: @unchecked Sendable {
-        private let lock = NSLock()
-        private(set) var gradients: [Int: [Tensor]] = [:], losses: [Int: Double] = [:], buffers: [Int: [Tensor]] = [:]
-        func record(_ rank: Int, gradients g: [Tensor], loss: Double, buffers b: [Tensor]) {
-            lock.withLock { gradients[rank] = g; losses[rank] = loss; buffers[rank] = b }
-        }
+    /// What one replica's step gave.
+    private struct ReplicaStep: @unchecked Sendable {
+        let gradients: [Tensor], loss: Double, buffers: [Tensor]
     }
 
     /// The demo CNN's layout — two blocks of 3×3 convolution, batch norm (synchronised), ReLU and 2×2 pooling, then
@@ -85,7 +27,7 @@ private struct Unchecked<T>: @unchecked Sendable { let value: T; init(_ value: T
     }
 
     /// That CNN for `steps` batches of 64: each step the replicas
-    /// start from one process's weights, run `SupervisedStep`'s forward, loss and averaged backward on their
+    /// start from one process's weights, run a forward pass, the global loss and the averaged backward on their
     /// shards, and are compared with that process on the whole batch (which then takes an Adam step). Returns the
     /// worst differences seen: gradients relative to their scale, the loss relative to itself, statistics absolute.
     private func compare(replicas count: Int, rows: [Int], steps: Int, synchronized: Bool) throws -> (gradient: Float, loss: Double, statistics: Float) {
@@ -94,9 +36,15 @@ private struct Unchecked<T>: @unchecked Sendable { let value: T; init(_ value: T
         let whole = Self.convNet()
         let models = Unchecked((0..<count).map { _ in Self.convNet() })
         if synchronized { for m in models.value { SyncBatchNorm.convert(m) } }
-        let rendezvous = Rendezvous(parties: count)
-        let collectives = (0..<count).map { ThreadReplica(rendezvous, rank: $0) }
-        for (m, c) in zip(models.value, collectives) { for norm in m.modules().compactMap({ $0 as? BatchNorm }) { norm.replicas = c } }
+        let collectives = ThreadReplica.group(count)
+        // Replicas train through a Trainer's own data-parallel calls (`globalMeans`, `backward(_:averaging:over:)`),
+        // as `SupervisedStep` does; the trainer's fit would hand its collective to the synchronised norms.
+        let trainers = Unchecked(zip(models.value, collectives).map { model, collective in
+            let trainer = Trainer(model, SGD(model.parameters(), learningRate: 0), loss: .crossEntropy)
+            trainer.collective = collective
+            for norm in model.modules().compactMap({ $0 as? BatchNorm }) { norm.replicas = collective }
+            return trainer
+        })
         let optimizer = Adam(whole.parameters(), learningRate: 1e-3)
         var worst: (gradient: Float, loss: Double, statistics: Float) = (0, 0, 0)
         let starts = rows.indices.map { rows.prefix($0).reduce(0, +) }, total = rows.reduce(0, +)
@@ -111,28 +59,20 @@ private struct Unchecked<T>: @unchecked Sendable { let value: T; init(_ value: T
             loss.backward()
             let expected = whole.parameters().map { $0.grad! }
             // The replicas, together, each on its rows with the global batch's shard.
-            let outcome = Outcome(), group = DispatchGroup()
-            for r in 0..<count {
-                group.enter()
-                Thread.detachNewThread {
-                    let shard = BatchShard(offset: starts[r], count: rows[r], globalCount: total)
-                    let mine = Batch(input: batch.input.sliced(0, start: shard.offset, end: shard.offset + shard.count).copied(),
-                                     target: batch.target.sliced(0, start: shard.offset, end: shard.offset + shard.count).copied())
-                    BatchShard.$current.withValue(shard) {
-                        let model = models.value[r], collective = collectives[r]
-                        let value = crossEntropy(model(mine.input), mine.target)
-                        let share = Double(shard.count) / Double(total)
-                        let global = try! collective.sum([Double(value.item()) * share])[0]
-                        for p in model.parameters() { p.grad = nil }
-                        let averaging = collective.beginGradientAveraging(model.parameters(), share: share)
-                        value.backward(gradientIsReady: averaging.gradientIsReady)
-                        try! averaging.finish()
-                        outcome.record(r, gradients: model.parameters().map { $0.grad! }, loss: global, buffers: model.namedBuffers().map(\.1))
-                    }
-                    group.leave()
+            let outcome = concurrently(count) { r -> ReplicaStep in
+                let shard = BatchShard(offset: starts[r], count: rows[r], globalCount: total)
+                var mine = Batch(input: batch.input.sliced(0, start: shard.offset, end: shard.offset + shard.count).copied(),
+                                 target: batch.target.sliced(0, start: shard.offset, end: shard.offset + shard.count).copied())
+                mine.shard = shard
+                return BatchShard.$current.withValue(shard) {
+                    let model = models.value[r], trainer = trainers.value[r]
+                    let value = crossEntropy(model(mine.input), mine.target)
+                    let global = try! trainer.globalMeans([Double(value.item())], of: mine)[0]
+                    for p in model.parameters() { p.grad = nil }
+                    try! trainer.backward(value, averaging: model.parameters(), over: mine)
+                    return ReplicaStep(gradients: model.parameters().map { $0.grad! }, loss: global, buffers: model.namedBuffers().map(\.1))
                 }
             }
-            group.wait()
             let wholeBuffers = whole.namedBuffers().map(\.1)
             // Each gradient relative to its own largest value, except the convolutions' biases: they feed batch norms,
             // which remove them, so their gradient is zero but for rounding (noise relative to itself); they are
@@ -140,12 +80,12 @@ private struct Unchecked<T>: @unchecked Sendable { let value: T; init(_ value: T
             let modelScale = expected.map { $0.scalars.map(abs).max()! }.max()!
             let names = whole.namedParameters().map(\.0)
             for r in 0..<count {
-                for (name, (g, e)) in zip(names, zip(outcome.gradients[r]!, expected)) {
+                for (name, (g, e)) in zip(names, zip(outcome[r].gradients, expected)) {
                     let scale = ["0.bias", "4.bias"].contains(name) ? modelScale : e.scalars.map(abs).max()!
                     worst.gradient = max(worst.gradient, zip(g.scalars, e.scalars).map { abs($0 - $1) }.max()! / scale)
                 }
-                worst.loss = max(worst.loss, abs(outcome.losses[r]! / Double(loss.item()) - 1))
-                for (b, e) in zip(outcome.buffers[r]!, wholeBuffers) where b.dtype == .float32 {
+                worst.loss = max(worst.loss, abs(outcome[r].loss / Double(loss.item()) - 1))
+                for (b, e) in zip(outcome[r].buffers, wholeBuffers) where b.dtype == .float32 {
                     worst.statistics = max(worst.statistics, zip(b.scalars, e.scalars).map { abs($0 - $1) }.max()!)
                 }
             }
