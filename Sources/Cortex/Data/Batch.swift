@@ -55,25 +55,28 @@ public struct BatchShard: Sendable, Equatable {
 
     /// `current`, when `rows` — the first axis of a tensor of per-example values — are its rows of a larger
     /// global batch; nil otherwise (alone, or a tensor laid out otherwise).
-    public static func current(rows: Int) -> BatchShard? {
+    static func current(rows: Int) -> BatchShard? {
         guard let shard = current, shard.count == rows, shard.count < shard.globalCount else { return nil }
         return shard
     }
 
-    /// A random tensor whose first axis is this shard's examples, as one process draws it: `draw` makes the
-    /// tensor for the whole global batch (advancing its generator as that process's advances), and this shard
-    /// keeps its rows.
-    public func rowsOfGlobalDraw(_ shape: [Int], _ draw: ([Int]) -> Tensor) -> Tensor {
-        draw([globalCount] + shape.dropFirst()).sliced(0, start: offset, end: offset + count)
+    /// A random tensor of `shape` made by `draw`. When its first axis is the current shard's rows, `draw` makes it
+    /// for the whole global batch (advancing its generator as one process's advances) and these rows are kept;
+    /// otherwise it is drawn as it is.
+    public static func rowsOfGlobalDraw(_ shape: [Int], _ draw: ([Int]) -> Tensor) -> Tensor {
+        guard !shape.isEmpty, let shard = current(rows: shape[0]) else { return draw(shape) }
+        return draw([shard.globalCount] + shape.dropFirst()).sliced(0, start: shard.offset, end: shard.offset + shard.count)
     }
 
-    /// Runs `body`, which takes `perExample` values from `generator` for each of this shard's examples in turn,
-    /// after skipping the values one process takes for the examples before them, then skips those for the
-    /// examples after: the draws are the ones that process makes for these rows.
-    public func drawingOwnRows<T>(from generator: RandomGenerator, perExample: Int, _ body: () -> T) -> T {
-        for _ in 0..<(offset * perExample) { _ = generator.next() }
+    /// Runs `body`, which takes `perExample` values from `generator` for each of `rows` examples in turn. When they
+    /// are the current shard's rows, the values one process takes for the global batch's examples before them are
+    /// skipped first and those for the examples after them afterwards, so the draws are that process's for these
+    /// rows.
+    public static func drawingOwnRows<T>(_ rows: Int, from generator: RandomGenerator, perExample: Int, _ body: () -> T) -> T {
+        guard let shard = current(rows: rows) else { return body() }
+        for _ in 0..<(shard.offset * perExample) { _ = generator.next() }
         let result = body()
-        for _ in 0..<((globalCount - offset - count) * perExample) { _ = generator.next() }
+        for _ in 0..<((shard.globalCount - shard.offset - shard.count) * perExample) { _ = generator.next() }
         return result
     }
 }

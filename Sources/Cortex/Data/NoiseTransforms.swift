@@ -16,8 +16,7 @@ public struct GaussianNoise: BatchTransform {
     }
 
     public func callAsFunction(_ batch: Tensor) -> Tensor {
-        let draw = { Tensor.randn($0, std: std, generator: generator, device: batch.device) }
-        let noisy = batch + (BatchShard.current(rows: batch.shape[0]).map { $0.rowsOfGlobalDraw(batch.shape, draw) } ?? draw(batch.shape))
+        let noisy = batch + BatchShard.rowsOfGlobalDraw(batch.shape) { Tensor.randn($0, std: std, generator: generator, device: batch.device) }
         guard let range else { return noisy }
         return noisy.clamped(min: range.lowerBound, max: range.upperBound)
     }
@@ -38,9 +37,7 @@ public struct MaskingNoise: BatchTransform {
     }
 
     public func callAsFunction(_ batch: Tensor) -> Tensor {
-        let draw = { Tensor.rand($0, generator: generator, device: batch.device) }
-        let uniform = BatchShard.current(rows: batch.shape[0]).map { $0.rowsOfGlobalDraw(batch.shape, draw) } ?? draw(batch.shape)
-        return batch * uniform.ge(probability).to(.float32)
+        batch * BatchShard.rowsOfGlobalDraw(batch.shape) { Tensor.rand($0, generator: generator, device: batch.device) }.ge(probability).to(.float32)
     }
 
     public var generators: [(name: String, generator: RandomGenerator)] { [("masking_noise", generator)] }

@@ -106,14 +106,13 @@ public struct RandomCrop: BatchTransform {
         let padded = padding > 0 ? pad(images, [padding, padding, padding, padding]) : images
         let h = padded.shape[2], w = padded.shape[3]
         require(h >= size && w >= size, "RandomCrop: crop \(size) is larger than the padded image \(h)×\(w)")
-        let crop = {
+        // A replica's part of a global batch gets the crops one process draws for those rows.
+        return BatchShard.drawingOwnRows(images.shape[0], from: generator, perExample: 2) {
             Tensor.stack((0..<images.shape[0]).map { n -> Tensor in
                 let top = Int(generator.next() % UInt64(h - size + 1)), left = Int(generator.next() % UInt64(w - size + 1))
                 return padded.selected(0, n).sliced(1, start: top, end: top + size).sliced(2, start: left, end: left + size)
             })
         }
-        // A replica's part of a global batch gets the crops one process draws for those rows.
-        return BatchShard.current(rows: images.shape[0]).map { $0.drawingOwnRows(from: generator, perExample: 2, crop) } ?? crop()
     }
 
     public var generators: [(name: String, generator: RandomGenerator)] { [("crop", generator)] }
@@ -134,13 +133,12 @@ public struct RandomHorizontalFlip: BatchTransform {
         require(images.rank == 4, "RandomHorizontalFlip: expects (N, C, H, W) images, got \(images.shape)")
         let width = images.shape[3]
         let reversed = Tensor(Array((0..<width).reversed()), device: images.device)
-        let flip = {
+        return BatchShard.drawingOwnRows(images.shape[0], from: generator, perExample: 1) {
             Tensor.stack((0..<images.shape[0]).map { n -> Tensor in
                 let image = images.selected(0, n)
                 return generator.nextUniform() < probability ? image.indexSelect(2, reversed) : image
             })
         }
-        return BatchShard.current(rows: images.shape[0]).map { $0.drawingOwnRows(from: generator, perExample: 1, flip) } ?? flip()
     }
 
     public var generators: [(name: String, generator: RandomGenerator)] { [("flip", generator)] }

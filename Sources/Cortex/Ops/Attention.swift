@@ -57,7 +57,6 @@ public func dropout(_ input: Tensor, probability p: Float, training: Bool = true
     require(p >= 0 && p <= 1, "dropout: probability \(p) is outside [0, 1]")
     if !training || p == 0 { return input }
     if p == 1 { return input * input.constant(0) }
-    let draw = { Tensor.bernoulli($0, probability: 1 - p, generator: generator, device: input.device) }
-    let keep = input.rank >= 1 ? BatchShard.current(rows: input.shape[0]).map { $0.rowsOfGlobalDraw(input.shape, draw) } : nil
-    return input * ((keep ?? draw(input.shape)) / (1 - p))
+    let keep = BatchShard.rowsOfGlobalDraw(input.shape) { Tensor.bernoulli($0, probability: 1 - p, generator: generator, device: input.device) }
+    return input * (keep / (1 - p))
 }
