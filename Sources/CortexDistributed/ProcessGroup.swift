@@ -120,20 +120,12 @@ public final class ProcessGroup: @unchecked Sendable {
 
     /// Host values combined across ranks: every rank gets the element-wise sum (or mean, max, min).
     public func allReduce(_ values: [Float], _ operation: ReduceOperation = .sum) throws -> [Float] {
-        guard size > 1 else { return values }
-        var values = values
-        try allReduceInPlace(&values, cortex_mpi_float(), operation)
-        if operation == .average { values = values.map { $0 / Float(size) } }
-        return values
+        try reduced(values, cortex_mpi_float(), operation)
     }
 
     /// Host values in Double (metric sums, counts) combined across ranks.
     public func allReduce(_ values: [Double], _ operation: ReduceOperation = .sum) throws -> [Double] {
-        guard size > 1 else { return values }
-        var values = values
-        try allReduceInPlace(&values, cortex_mpi_double(), operation)
-        if operation == .average { values = values.map { $0 / Double(size) } }
-        return values
+        try reduced(values, cortex_mpi_double(), operation)
     }
 
     /// Every rank's `tensor` (float32, the same shape everywhere) stacked along the first axis in rank order, as
@@ -148,9 +140,13 @@ public final class ProcessGroup: @unchecked Sendable {
         return Tensor(all, shape: [tensor.shape[0] * size] + tensor.shape.dropFirst(), device: tensor.device)
     }
 
-    /// MPI_Allreduce in place over host values of MPI type `type` (sum for an average; the caller divides).
-    private func allReduceInPlace<Element>(_ values: inout [Element], _ type: MPI_Datatype, _ operation: ReduceOperation) throws {
+    /// MPI_Allreduce over host values of MPI type `type`, in place on a copy (an average is a sum divided here).
+    private func reduced<Element: BinaryFloatingPoint>(_ values: [Element], _ type: MPI_Datatype, _ operation: ReduceOperation) throws -> [Element] {
+        guard size > 1 else { return values }
+        var values = values
         try Self.check(MPI_Allreduce(cortex_mpi_in_place(), &values, Int32(values.count), type, mpiOperation(operation), communicator), "MPI_Allreduce")
+        if operation == .average { values = values.map { $0 / Element(size) } }
+        return values
     }
 
     private func store(_ values: [Float], in tensor: Tensor) {

@@ -37,12 +37,7 @@ private func channelAffine(_ x: Tensor, weight: Tensor?, bias: Tensor?, op: Stri
 public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil, bias: Tensor? = nil,
                       training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Tensor {
     let op = "batch_norm"
-    input.requireFloat(op)
-    require(input.rank >= 2, "\(op): input must be (N, C, …), got shape \(input.shape)")
-    let channels = input.shape[1], batch = input.shape[0], plane = input.shape.dropFirst(2).reduce(1, *)
-    for (name, t) in [("running mean", runningMean), ("running var", runningVar), ("weight", weight), ("bias", bias)] {
-        if let t { require(t.shape == [channels], "\(op): \(name) shape \(t.shape) should be [\(channels)]") }
-    }
+    let (batch, channels, plane) = batchNormLayout(op, input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias)
     let perChannel = batch * plane
     let x = input.contiguousStorage(), backend = input.backend
     // The statistics stay on the device: the kernels read them where they are.
@@ -79,6 +74,19 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
         if let bias { grads.append(bias.requiresGrad ? dBeta : nil) }
         return grads
     }
+}
+
+/// A batch norm's input (N, C, …) seen as `batch` × `channels` × `plane`, after checking that it is float and that
+/// every per-channel tensor given has C values (a programmer error stops naming `op` and the shapes).
+func batchNormLayout(_ op: String, _ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?,
+                     bias: Tensor?) -> (batch: Int, channels: Int, plane: Int) {
+    input.requireFloat(op)
+    require(input.rank >= 2, "\(op): input must be (N, C, …), got shape \(input.shape)")
+    let channels = input.shape[1]
+    for (name, t) in [("running mean", runningMean), ("running var", runningVar), ("weight", weight), ("bias", bias)] {
+        if let t { require(t.shape == [channels], "\(op): \(name) shape \(t.shape) should be [\(channels)]") }
+    }
+    return (input.shape[0], channels, input.shape.dropFirst(2).reduce(1, *))
 }
 
 /// Layer normalisation over the trailing `normalizedShape` axes, as torch.nn.functional.layer_norm.

@@ -28,12 +28,7 @@ public protocol ReplicaReduction: AnyObject {
 public func synchronizedBatchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil, bias: Tensor? = nil,
                                   momentum: Float = 0.1, eps: Float = 1e-5, replicas: any ReplicaReduction) -> Tensor {
     let op = "sync_batch_norm"
-    input.requireFloat(op)
-    require(input.rank >= 2, "\(op): input must be (N, C, …), got shape \(input.shape)")
-    let channels = input.shape[1], batch = input.shape[0], plane = input.shape.dropFirst(2).reduce(1, *)
-    for (name, t) in [("running mean", runningMean), ("running var", runningVar), ("weight", weight), ("bias", bias)] {
-        if let t { require(t.shape == [channels], "\(op): \(name) shape \(t.shape) should be [\(channels)]") }
-    }
+    let (batch, channels, plane) = batchNormLayout(op, input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias)
     let x = input.contiguousStorage(), backend = input.backend
     let localMean = input.makeOutput([channels]), localVariance = input.makeOutput([channels])
     backend.batchNormStatistics(x.operand, batch: batch, channels: channels, plane: plane, mean: localMean.operand,

@@ -50,18 +50,23 @@ struct CollectiveTests {
         }
     }
 
-    /// `cortex train --data fashion-mnist-subset` for two epochs at a global batch of 64: alone at 64, or under
-    /// mpirun on `ranks` ranks at 64 / ranks each.
-    static func trainTwoEpochs(_ ranks: Int, _ options: [String]) throws -> FinishedRun {
+    /// `cortex train arguments…` at a global batch of `globalBatch`: alone, or under mpirun on `ranks` ranks at
+    /// globalBatch / ranks each. The curve is each epoch's training loss, validation loss and validation metric.
+    static func train(_ ranks: Int, globalBatch: Int, _ arguments: [String]) throws -> FinishedRun {
         let run = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-ddp-\(ranks)-\(UUID())")
         defer { try? FileManager.default.removeItem(at: run) }
-        let arguments = ["train", "--data", "fashion-mnist-subset", "--epochs", "2", "--batch-size", "\(64 / ranks)", "--output", run.path] + options
+        let arguments = ["train"] + arguments + ["--batch-size", "\(globalBatch / ranks)", "--output", run.path]
         let result = ranks == 1 ? try cortex(arguments).asTuple : try launch(ranks, arguments)
         #expect(result.status == 0, "\(result.error)")
         if ranks > 1 { #expect(result.output.contains("data-parallel: \(ranks) processes")) }
         let history = try String(contentsOf: run.appendingPathComponent("history.csv"), encoding: .utf8)
         return FinishedRun(weights: try loadSafetensors(run.appendingPathComponent("model.safetensors")),
                            curve: history.split(separator: "\n").dropFirst().map { line in [1, 3, 4].map { Double(line.split(separator: ",")[$0])! } })
+    }
+
+    /// Two epochs on the bundled Fashion-MNIST subset at a global batch of 64.
+    static func trainTwoEpochs(_ ranks: Int, _ options: [String]) throws -> FinishedRun {
+        try train(ranks, globalBatch: 64, ["--data", "fashion-mnist-subset", "--epochs", "2"] + options)
     }
 
     @Test func dataParallelTrainingOfTheMLPEqualsOneProcessAtTheGlobalBatch() throws {
@@ -95,21 +100,11 @@ struct CollectiveTests {
 
     @Test func dataParallelLanguageModelTrainingEqualsOneProcess() throws {
         // The character LSTM on 200 fortunes for one epoch: alone at 16 windows a batch, then 2 ranks at 8.
-        func train(_ ranks: Int) throws -> (weights: [String: Tensor], history: [Double]) {
-            let run = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-ddp-lm-\(ranks)-\(UUID())")
-            defer { try? FileManager.default.removeItem(at: run) }
-            let arguments = ["train", "--data", "fortunes", "--model", "lstm", "--limit", "200", "--epochs", "1", "--batch-size", "\(16 / ranks)",
-                             "--output", run.path]
-            let result = ranks == 1 ? try cortex(arguments).asTuple : try Self.launch(ranks, arguments)
-            #expect(result.status == 0, "\(result.error)")
-            let history = try String(contentsOf: run.appendingPathComponent("history.csv"), encoding: .utf8)
-            return (try loadSafetensors(run.appendingPathComponent("model.safetensors")),
-                    history.split(separator: "\n").dropFirst().flatMap { line in [1, 3].map { Double(line.split(separator: ",")[$0])! } })
-        }
-        let alone = try train(1), together = try train(2)
-        let worst = alone.weights.map { name, w in zip(w.scalars, together.weights[name]!.scalars).map { abs($0 - $1) }.max() ?? 0 }.max()!
+        let arguments = ["--data", "fortunes", "--model", "lstm", "--limit", "200", "--epochs", "1"]
+        let alone = try Self.train(1, globalBatch: 16, arguments), together = try Self.train(2, globalBatch: 16, arguments)
+        let worst = together.weightDifference(from: alone)
         #expect(worst <= 1e-5, "weights differ by up to \(worst)")
-        #expect(zip(alone.history, together.history).allSatisfy { abs($0 - $1) < 1e-6 }, "\(alone.history) against \(together.history)")
+        #expect(zip(alone.curve.joined(), together.curve.joined()).allSatisfy { abs($0 - $1) < 1e-6 }, "\(alone.curve) against \(together.curve)")
     }
 
     @Test func theDemoCNNWithSyncBatchNormFollowsOneProcess() throws {
