@@ -7,7 +7,6 @@ static inline MPI_Comm cortex_mpi_comm_world(void) { return MPI_COMM_WORLD; }
 static inline MPI_Datatype cortex_mpi_float(void) { return MPI_FLOAT; }
 static inline MPI_Datatype cortex_mpi_double(void) { return MPI_DOUBLE; }
 static inline MPI_Datatype cortex_mpi_int64(void) { return MPI_INT64_T; }
-static inline MPI_Datatype cortex_mpi_byte(void) { return MPI_BYTE; }
 static inline MPI_Op cortex_mpi_sum(void) { return MPI_SUM; }
 static inline MPI_Op cortex_mpi_max(void) { return MPI_MAX; }
 static inline MPI_Op cortex_mpi_min(void) { return MPI_MIN; }
