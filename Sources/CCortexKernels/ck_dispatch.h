@@ -4,6 +4,7 @@
 #define CK_DISPATCH_H
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,15 +21,26 @@
 
 // 2: AVX-512F, 1: AVX2 and FMA, 0: baseline. __builtin_cpu_supports checks that the OS saves the
 // wider registers too. CORTEX_ISA=avx2 (or baseline) caps the choice, to measure or test the narrower
-// paths on a wider machine (Benchmarks/compare.sh --isa avx2 runs every framework so).
+// paths on a wider machine (Benchmarks/compare.sh --isa avx2 runs every framework so); avx512 caps nothing.
+// Any other value stops the process with the valid ones named: a misspelt cap must not silently test
+// the wide path.
 static inline int ck_isa_level(void) {
     __builtin_cpu_init();
     int level = 0;
     if (__builtin_cpu_supports("avx512f")) level = 2;
     else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) level = 1;
     const char *cap = getenv("CORTEX_ISA");
-    if (cap && strcmp(cap, "avx2") == 0 && level > 1) level = 1;
-    if (cap && strcmp(cap, "baseline") == 0) level = 0;
+    if (cap && *cap) {
+        if (strcmp(cap, "avx2") == 0) {
+            if (level > 1) level = 1;
+        } else if (strcmp(cap, "baseline") == 0) {
+            level = 0;
+        } else if (strcmp(cap, "avx512") != 0) {
+            fprintf(stderr, "CORTEX_ISA must be one of avx512, avx2, baseline (the widest instruction set Cortex's "
+                            "kernels may use), got \"%s\"\n", cap);
+            exit(2);
+        }
+    }
     return level;
 }
 

@@ -17,19 +17,33 @@
 long ck_packed_size(long k, long n) { return k <= 0 || n <= 0 ? 0 : (n + NR - 1) / NR * NR * k; }
 
 void ck_pack_b(const float *b, long ldb, int transposed, long k, long n, float *packed) {
+    ck_pack_b_scaled(b, ldb, transposed, k, n, 1.0f, packed);
+}
+
+void ck_pack_b_scaled(const float *b, long ldb, int transposed, long k, long n, float alpha, float *packed) {
     for (long j0 = 0; j0 < n; j0 += NR) {
         long width = n - j0 < NR ? n - j0 : NR;
         float *panel = packed + j0 * k;
         for (long p = 0; p < k; p++) {
             float *row = panel + p * NR;
             if (transposed) {
-                for (long j = 0; j < width; j++) row[j] = b[(j0 + j) * ldb + p];
+                for (long j = 0; j < width; j++) row[j] = alpha * b[(j0 + j) * ldb + p];
             } else {
-                for (long j = 0; j < width; j++) row[j] = b[p * ldb + j0 + j];
+                for (long j = 0; j < width; j++) row[j] = alpha * b[p * ldb + j0 + j];
             }
             for (long j = width; j < NR; j++) row[j] = 0;
         }
     }
+}
+
+void ck_transpose(const float *a, long lda, long rows, long cols, float *out) {
+    // 16 x 16 tiles, so both the reads and the writes stay within a few cache lines per tile.
+    for (long r0 = 0; r0 < rows; r0 += 16)
+        for (long c0 = 0; c0 < cols; c0 += 16) {
+            long r1 = r0 + 16 < rows ? r0 + 16 : rows, c1 = c0 + 16 < cols ? c0 + 16 : cols;
+            for (long r = r0; r < r1; r++)
+                for (long c = c0; c < c1; c++) out[c * rows + r] = a[r * lda + c];
+        }
 }
 
 // The portable kernel: one row of C against one panel, the panel row held in a local array the compiler
@@ -229,17 +243,8 @@ static void gemm_packed_group(int level, long m, long n, long k, const float *a,
     gemm_packed_generic(m, n, k, a, lda, a_rows, k_offsets, packed, c, ldc, d);
 }
 
-// The instruction set to use: the widest the CPU has, resolved once (concurrent first calls store the same value).
-static int gemm_packed_level(void) {
-#if defined(__x86_64__) && !defined(CK_SINGLE_PATH)
-    static _Atomic int resolved = -1;
-    int level = atomic_load_explicit(&resolved, memory_order_relaxed);
-    if (level < 0) atomic_store_explicit(&resolved, level = ck_isa_level(), memory_order_relaxed);
-    return level;
-#else
-    return 0;
-#endif
-}
+// The instruction set to use: the widest the CPU has, as capped by CORTEX_ISA.
+static int gemm_packed_level(void) { return ck_cpu_isa_level(); }
 
 void ck_gemm_packed_isa(int level, long m, long n, long k, const float *a, long lda, const float *packed, float *c,
                         long ldc, const float *d, long ldd) {

@@ -26,7 +26,7 @@ struct GemmBench: ParsableCommand {
     }
 
     func run() throws {
-        print("sgemm, float32, \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS threads \(BLAS.threadCount)")
+        print("sgemm, float32, \(computeSummary)")
         if let core = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] { print("OPENBLAS_CORETYPE=\(core)") }
         print("size    Tensor.matmul GFLOP/s  direct sgemm GFLOP/s   ratio")
         for n in sizes {

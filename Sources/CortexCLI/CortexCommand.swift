@@ -19,10 +19,14 @@ struct CortexCommand: ParsableCommand {
     /// plain words first instead of printed as raw NSError dumps.
     static func main() {
         do {
+            // Checked before anything computes: the engine would otherwise stop on it at its first parallel loop.
+            _ = try Threads.environmentCount()
             var command = try parseAsRoot()
             try command.run()
         } catch let error as CLIError {
             fail(error)
+        } catch let error as ThreadCountError {
+            fail(CLIError(error.description))
         } catch where error is CocoaError || type(of: error) == NSError.self {
             fail(CLIError(plainDescription(error)))
         } catch {

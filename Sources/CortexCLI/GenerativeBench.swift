@@ -69,7 +69,7 @@ struct GenerativeBench: ParsableCommand {
         let train = try IDXDataset.fashionMNIST(.train, directory: directory), test = try IDXDataset.fashionMNIST(.test, directory: directory)
         let folder = URL(fileURLWithPath: work)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        print("cortex \(cortexVersion), \(Threads.count) threads, OpenBLAS kernel \(blasKernelName); Fashion-MNIST \(train.images.shape[0]) + \(test.images.shape[0])")
+        print("cortex \(cortexVersion), \(computeSummary), OpenBLAS kernel \(blasKernelName); Fashion-MNIST \(train.images.shape[0]) + \(test.images.shape[0])")
         let wanted = Set(models.split(separator: ",").map(String.init))
         let seedList = (0..<seeds).map { seed &+ UInt64($0) }
         if wanted.contains("dbn") { try beliefNetworkComparison(train: train, test: test, seeds: seedList, pretrainEpochs: pretrainEpochs) }

@@ -18,7 +18,7 @@ struct TrainBench: ParsableCommand {
 
     func run() throws {
         let data = try bundledFashionSubset(.train)
-        print("cortex \(cortexVersion), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(data.count) images, batch 64")
+        print("cortex \(cortexVersion), \(computeSummary), \(data.count) images, batch 64")
         let models: [(String, () -> any Layer)] = [
             ("mlp", { MLP(inputSize: 784, hiddenSizes: [256, 128], outputSize: 10) }),
             ("cnn", { SmallConvNet() }),

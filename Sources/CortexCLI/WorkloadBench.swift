@@ -54,7 +54,7 @@ struct WorkloadBench: ParsableCommand {
     }
 
     func run() throws {
-        print("cortex \(cortexVersion), \(Threads.count) threads, OpenBLAS kernel \(blasKernelName), workload \(workload)")
+        print("cortex \(cortexVersion), \(computeSummary), OpenBLAS kernel \(blasKernelName), workload \(workload)")
         switch workload {
         case "minilm": try embeddings()
         case "mlp-infer": try planned(Self.mlp(), input: [1, 784])

@@ -122,7 +122,7 @@ extension CPUBackend {
                 }
             }
         }
-        if chunks == 1 { part(0) } else { BLAS.singleThreaded { Parallel.run(chunks, part) } }
+        Parallel.run(chunks, part)
 
         // A pool that does not tile the output (overlapping, padded, or ceil-mode windows) runs over the whole
         // conv output afterwards, ReLU folded in: max then ReLU equals ReLU then max.

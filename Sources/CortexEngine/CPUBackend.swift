@@ -195,7 +195,7 @@ public class CPUBackend: Backend, @unchecked Sendable {
         // on one thread; large ones are split over the threads one after another.
         if count > 1 && m * n * k < BLAS.smallGemmWork {
             Parallel.forRange(count, grain: max(1, (1 << 16) / max(m * n * k, 1))) { range in
-                BLAS.singleThreaded { for i in range { product(i) } }
+                for i in range { product(i) }
             }
         } else {
             for i in 0..<count { product(i) }

@@ -1,11 +1,6 @@
-// Parallel-for over the machine's cores, used only above a measured size: below it, waking threads
-// costs more than the loop; and the one thread count that both it and BLAS follow.
-import CBLAS
+// Parallel-for over the engine's threads, used only above a measured size: below it, waking threads
+// costs more than the loop.
 import Dispatch
-import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 public enum Parallel {
     /// Threads the engine's own loops use: `Threads.count`.
@@ -26,30 +21,51 @@ public enum Parallel {
         run(chunks) { chunk in body((count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
     }
 
-    /// Runs `body(0)` … `body(chunks − 1)` in parallel: on the engine's worker pool, or through Dispatch when
-    /// the pool is taken (a loop inside another's chunk, another thread's job) or `Threads.count` exceeds the cores.
+    /// Runs `body(0)` … `body(chunks − 1)` in parallel on the engine's worker pool. Inside a serial region (a
+    /// chunk of another parallel job, or `serially`) they run in order on this thread. When another thread's
+    /// job holds the pool, they run through Dispatch, each chunk as a serial region.
     @usableFromInline static func run(_ chunks: Int, _ body: (Int) -> Void) {
-        if WorkerPool.shared.run(chunks: chunks, body) { return }
+        run(chunks, on: .shared, body)
+    }
+
+    static func run(_ chunks: Int, on pool: WorkerPool, _ body: (Int) -> Void) {
+        if chunks <= 1 || SerialRegion.isActive {
+            for chunk in 0..<chunks { body(chunk) }
+            return
+        }
+        if pool === WorkerPool.shared { pool.ensureWorkers(Threads.count - 1) }
+        if pool.run(chunks: chunks, body) { return }
         withoutActuallyEscaping(body) { body in
             let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { box.value($0) }
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in SerialRegion.run { box.value(chunk) } }
         }
     }
+
+    /// Runs `body` on the shared pool when this thread may split work and the pool is free; false, having run
+    /// nothing, otherwise. For work (a GEMM) that is better run whole on this thread than through Dispatch.
+    static func runIfPoolFree(_ chunks: Int, _ body: (Int) -> Void) -> Bool {
+        if chunks <= 1 || SerialRegion.isActive { return false }
+        WorkerPool.shared.ensureWorkers(Threads.count - 1)
+        return WorkerPool.shared.run(chunks: chunks, body)
+    }
+
+    /// Runs `body` with every GEMM and parallel loop inside it kept on the calling thread. For work the caller
+    /// already spreads over the cores itself. Per thread: other threads keep splitting theirs.
+    public static func serially<R>(_ body: () throws -> R) rethrows -> R {
+        try SerialRegion.run(body)
+    }
+
+    /// Whether the calling thread is inside `serially` or a parallel chunk.
+    public static var isSerial: Bool { SerialRegion.isActive }
 }
 
 extension Parallel {
     /// Runs `body(chunk, range)` for `chunks` contiguous pieces of `0..<count`, one per thread, for
-    /// loops that keep per-chunk scratch or partial results. GEMMs inside are not split, so each chunk's
-    /// products run on its own core.
+    /// loops that keep per-chunk scratch or partial results (indexed by chunk, never by thread). Each chunk
+    /// is a serial region, so its products run on its own core.
     public static func forChunks(_ count: Int, _ body: (Int, Range<Int>) -> Void) {
-        let chunks = max(1, min(threadCount, count))
-        if chunks == 1 {
-            body(0, 0..<count)
-            return
-        }
-        BLAS.singleThreaded {
-            run(chunks) { chunk in body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
-        }
+        let chunks = chunkCount(count)
+        run(chunks) { chunk in body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
     }
 
     /// How many chunks `forChunks` will use for `count` items.
@@ -62,28 +78,4 @@ extension Parallel {
 struct UncheckedBox<T>: @unchecked Sendable {
     @usableFromInline let value: T
     @usableFromInline init(_ value: T) { self.value = value }
-}
-
-/// How many threads Cortex computes with: its own parallel loops and its split GEMMs alike. It starts at
-/// `CORTEX_NUM_THREADS` when set, else the number of online cores, and can be changed at any time:
-/// `Threads.count = 1` for a server that runs one request per core.
-public enum Threads {
-    @usableFromInline static let current = Atomic<Int>(initialCount())
-
-    public static var count: Int {
-        @inlinable get { current.load(ordering: .relaxed) }
-        set {
-            precondition(newValue >= 1, "Threads.count must be at least 1, got \(newValue)")
-            current.store(newValue, ordering: .relaxed)
-        }
-    }
-
-    static func initialCount() -> Int {
-        let fromEnvironment = getenv("CORTEX_NUM_THREADS").map { String(cString: $0) }.flatMap { Int($0) }
-        let count = fromEnvironment.flatMap { $0 > 0 ? $0 : nil } ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        // OpenBLAS starts with its own idea (OPENBLAS_NUM_THREADS or the cores); it is kept at one thread, and
-        // large products are split over the engine's threads (see BLAS.sgemm).
-        openblas_set_num_threads(1)
-        return count
-    }
 }

@@ -10,6 +10,19 @@ public struct RunConfigError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// The threads and GEMM a run computed with, written into its config so that its speed can be read later.
+public struct ComputeRecord: Codable, Sendable, Equatable {
+    public var threads: Int
+    /// "CORTEX_NUM_THREADS", or the CPUs this process might use ("8 CPUs in the affinity mask, cgroup quota 2 CPUs").
+    public var threadSource: String
+    /// "OpenBLAS Cooperlake", or "Cortex AVX-512 (OpenBLAS would run Prescott)".
+    public var gemm: String
+
+    public static var current: ComputeRecord {
+        ComputeRecord(threads: Threads.count, threadSource: Threads.source, gemm: gemmDescription)
+    }
+}
+
 /// What `cortex train` (and the demo) write beside a model so it can be evaluated, used and resumed.
 public struct RunConfig: Codable, Sendable {
     /// "mlp", "cnn" or a layer spec.
@@ -33,6 +46,8 @@ public struct RunConfig: Codable, Sendable {
     public var schema: CSVSchema?
     /// How the run was trained, so that `--resume` continues it as it was.
     public var training: Training?
+    /// What the run computed with when it was made (for reading; a resumed run records its own machine).
+    public var compute: ComputeRecord?
 
     /// The settings of a training run.
     public struct Training: Codable, Sendable, Equatable {
@@ -63,6 +78,7 @@ public struct RunConfig: Codable, Sendable {
                 featureNames: [String], seed: UInt64, schema: CSVSchema? = nil, training: Training? = nil) {
         (self.model, self.hidden, self.inputShape, self.outputs, self.isClassification) = (model, hidden, inputShape, outputs, isClassification)
         (self.classNames, self.featureNames, self.seed, self.schema, self.training) = (classNames, featureNames, seed, schema, training)
+        compute = .current
     }
 
     public static func url(in directory: URL) -> URL { directory.appendingPathComponent("config.json") }

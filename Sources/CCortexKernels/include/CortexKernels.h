@@ -24,6 +24,15 @@
 extern "C" {
 #endif
 
+// ---- The machine ----
+
+/// This process's affinity mask (taskset, cpusets) into `count` 64-bit words, CPU i at bit i % 64 of word
+/// i / 64: 0, or -1 where it cannot be read (not Linux, or a mask wider than the words).
+long ck_affinity_mask(unsigned long long *words, long count);
+/// The widest instruction set the kernels run: 2 AVX-512F, 1 AVX2+FMA, 0 baseline (always 0 off x86-64), from
+/// CPUID and the OS, capped by CORTEX_ISA (avx512, avx2 or baseline; any other value stops the process).
+int ck_cpu_isa_level(void);
+
 // ---- Element-wise functions: y[i] = f(x[i]) ----
 
 /// e^x (<= 1 ulp); +inf above 88.72, subnormal below -87.33, 0 below -103.97.
@@ -148,6 +157,10 @@ long ck_packed_size(long k, long n);
 /// Packs op(B), k x n: B itself (transposed == 0, row-major k x n, leading dimension ldb) or the
 /// transpose of a row-major n x k B (transposed != 0). packed has ck_packed_size(k, n) floats.
 void ck_pack_b(const float *b, long ldb, int transposed, long k, long n, float *packed);
+/// ck_pack_b with every element multiplied by alpha (a GEMM's scale, folded into its packing).
+void ck_pack_b_scaled(const float *b, long ldb, int transposed, long k, long n, float alpha, float *packed);
+/// out (cols x rows, row-major) = the transpose of a (rows x cols, leading dimension lda).
+void ck_transpose(const float *a, long lda, long rows, long cols, float *out);
 /// C (m x n, leading dimension ldc) = A (m x k, lda) . op(B) from its packed form, plus D (m x n, leading
 /// dimension ldd; NULL adds nothing; ldd 0 adds the same row to every row). D may be C itself; A must not
 /// overlap C.
@@ -169,6 +182,14 @@ void ck_gemm_packed_indirect_isa(int level, long m, long n, long k, const float 
 /// has), so tests can check every path on one machine.
 void ck_gemm_packed_isa(int level, long m, long n, long k, const float *a, long lda, const float *packed, float *c,
                         long ldc, const float *d, long ldd);
+
+// ---- Matrix-vector products (one-row GEMMs) ----
+
+/// y[j] = alpha * (B row j . x) + beta * y[j] for j < n: B is n x k row-major (leading dimension ldb), x has k
+/// contiguous floats. beta == 0 overwrites y (whatever it held).
+void ck_gemv_rows(long n, long k, float alpha, const float *b, long ldb, const float *x, float beta, float *y);
+/// y[j] = alpha * sum_p x[p] B[p][j] + beta * y[j] for j < n: B is k x n row-major (leading dimension ldb).
+void ck_gemv_columns(long n, long k, float alpha, const float *b, long ldb, const float *x, float beta, float *y);
 
 // ---- Recurrent gates (one time step, rows of a batch) ----
 

@@ -10,10 +10,19 @@ public typealias Device = CortexEngine.Device
 public typealias RandomGenerator = CortexEngine.RandomGenerator
 /// The thread count Cortex computes with (its parallel loops and BLAS): `Threads.count = 1`.
 public typealias Threads = CortexEngine.Threads
+/// `CORTEX_NUM_THREADS` set to something other than a positive integer.
+public typealias ThreadCountError = CortexEngine.ThreadCountError
 /// Host↔device traffic of the simulated device.
 public typealias TransferCounts = CortexEngine.TransferCounts
 /// The cell of a recurrent layer: RNN (tanh, ReLU), LSTM or GRU.
 public typealias RecurrentCell = CortexEngine.RecurrentCell
+
+/// The GEMM products run on, and why: "OpenBLAS Cooperlake", or "Cortex AVX-512 (OpenBLAS would run Prescott)"
+/// where OpenBLAS would use a narrower instruction set than the CPU has.
+public var gemmDescription: String { CortexEngine.BLAS.engineDescription }
+
+/// The threads and GEMM Cortex computes with, for run and benchmark headers.
+public var computeSummary: String { "\(Threads.count) threads (\(Threads.source)), GEMM \(gemmDescription)" }
 
 /// The kernel set the platform BLAS runs on this CPU ("Cooperlake", "Haswell", …), for benchmark reports.
 public var blasKernelName: String { CortexEngine.BLAS.kernelName }

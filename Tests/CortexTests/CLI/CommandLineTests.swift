@@ -14,10 +14,13 @@ struct CortexRun {
     var asTuple: (status: Int32, output: String, error: String) { (status, output, error) }
 }
 
-func cortex(_ arguments: [String]) throws -> CortexRun {
+func cortex(_ arguments: [String], environment: [String: String] = [:]) throws -> CortexRun {
     let process = Process()
     process.executableURL = cortexBinary
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
