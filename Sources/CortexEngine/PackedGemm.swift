@@ -18,66 +18,75 @@ enum PackedGemm {
                        beta: beta, c: c)
             return
         }
-        // A row-major: as given, or transposed once (k × m stored, read m × k). A weight gradient's Aᵀ is the
-        // batch's activations, small next to the product.
-        var transposedA: TensorBuffer?
-        let rowsA: UnsafePointer<Float>, strideA: Int
-        if transposeA {
-            let buffer = TensorBuffer(byteCount: m * k * MemoryLayout<Float>.stride)
-            ck_transpose(a, lda, k, m, buffer.floats)
-            transposedA = buffer
-            rowsA = UnsafePointer(buffer.floats)
-            strideA = k
-        } else {
-            rowsA = a
-            strideA = lda
-        }
-        let packed = TensorBuffer(byteCount: max(1, ck_packed_size(k, n)) * MemoryLayout<Float>.stride)
-        let panelsOfB = packed.floats
         let panelWidth = Int(CK_PACK_COLUMNS), panels = (n + panelWidth - 1) / panelWidth
         let threads = m * n * k < BLAS.smallGemmWork ? 1 : BLAS.threadCount
+        // k in blocks, so that the slice of a panel the kernel streams (depth × 32 floats) stays in L1 while every
+        // row block of A passes over it. Each block is packed as a depth × n matrix of its own.
+        let depth = min(k, Self.depth)
+        let packed = TensorBuffer(byteCount: max(1, ck_packed_size(depth, n)) * threads * MemoryLayout<Float>.stride)
 
-        /// Columns [first, end) of B packed, then multiplied into C's same columns for rows [row0, row1).
-        func pack(panels range: Range<Int>) {
-            let j0 = range.lowerBound * panelWidth, width = min(n, range.upperBound * panelWidth) - j0
-            ck_pack_b_scaled(transposeB ? b + j0 * ldb : b + j0, ldb, transposeB ? 1 : 0, k, width, alpha, panelsOfB + j0 * k)
-        }
-        func multiply(panels range: Range<Int>, rows: Range<Int>) {
+        /// C's columns of `range` panels, rows `rows`: for each depth block, that block of op(B)'s columns packed into
+        /// `scratch`, then multiplied and added.
+        func product(panels range: Range<Int>, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>, packing: Bool) {
             let j0 = range.lowerBound * panelWidth, width = min(n, range.upperBound * panelWidth) - j0
             let target = c + rows.lowerBound * ldc + j0
             if beta != 0 && beta != 1 {
                 for row in 0..<rows.count { for j in 0..<width { target[row * ldc + j] *= beta } }
             }
-            ck_gemm_packed_isa(level, rows.count, width, k, rowsA + rows.lowerBound * strideA, strideA, panelsOfB + j0 * k,
-                               target, ldc, beta == 0 ? nil : UnsafePointer(target), ldc)
+            var p0 = 0
+            while p0 < k {
+                let kc = min(depth, k - p0)
+                let panelsOfB = packing ? scratch : scratch + (p0 / depth) * ck_packed_size(depth, n) + j0 * kc
+                if packing {
+                    ck_pack_b_scaled(transposeB ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, transposeB ? 1 : 0, kc, width, alpha,
+                                     panelsOfB)
+                }
+                // The first block adds beta·C (nothing when beta is 0), later ones add the sum so far.
+                let addend: UnsafePointer<Float>? = p0 == 0 && beta == 0 ? nil : UnsafePointer(target)
+                if transposeA {
+                    ck_gemm_packed_transposed_isa(level, rows.count, width, kc, a + p0 * lda + rows.lowerBound, lda, panelsOfB,
+                                                  target, ldc, addend, ldc)
+                } else {
+                    ck_gemm_packed_isa(level, rows.count, width, kc, a + rows.lowerBound * lda + p0, lda, panelsOfB, target, ldc,
+                                       addend, ldc)
+                }
+                p0 += kc
+            }
         }
 
-        if threads <= 1 {
-            pack(panels: 0..<panels)
-            multiply(panels: 0..<panels, rows: 0..<m)
-        } else if panels >= threads {
-            // By panels: each thread packs the columns it multiplies, so packing is split too and needs no barrier.
-            let chunks = threads
+        let perThread = ck_packed_size(depth, n)
+        if threads > 1 && panels >= threads && (n >= m || m < 16 * threads) {
+            // By panels where C is at least as wide as tall: each thread packs the columns it multiplies, so packing is
+            // split too and needs no barrier. A taller C is split by rows, so that each thread streams only its
+            // share of A (a weight gradient's A, the batch's activations, is the larger operand).
+            let split = Parallel.runIfPoolFree(threads) { chunk in
+                product(panels: (panels * chunk / threads)..<(panels * (chunk + 1) / threads), rows: 0..<m,
+                        scratch: packed.floats + chunk * perThread, packing: true)
+            }
+            if split { return }
+        } else if threads > 1 && m >= 16 {
+            // Few columns, many rows: every depth block of B packed once, the rows shared out.
+            let blocks = (k + depth - 1) / depth
+            let whole = TensorBuffer(byteCount: blocks * perThread * MemoryLayout<Float>.stride)
+            for block in 0..<blocks {
+                let p0 = block * depth, kc = min(depth, k - p0)
+                ck_pack_b_scaled(transposeB ? b + p0 : b + p0 * ldb, ldb, transposeB ? 1 : 0, kc, n, alpha,
+                                 whole.floats + block * perThread)
+            }
+            let chunks = min(threads, m / 8)
             let split = Parallel.runIfPoolFree(chunks) { chunk in
-                let range = (panels * chunk / chunks)..<(panels * (chunk + 1) / chunks)
-                pack(panels: range)
-                multiply(panels: range, rows: 0..<m)
+                product(panels: 0..<panels, rows: (m * chunk / chunks)..<(m * (chunk + 1) / chunks), scratch: whole.floats,
+                        packing: false)
             }
-            if !split {
-                pack(panels: 0..<panels)
-                multiply(panels: 0..<panels, rows: 0..<m)
-            }
-        } else {
-            // Few columns, many rows: B packed once, the rows shared out.
-            pack(panels: 0..<panels)
-            let chunks = min(threads, max(1, m / 8))
-            let split = chunks > 1 && Parallel.runIfPoolFree(chunks) { chunk in
-                multiply(panels: 0..<panels, rows: (m * chunk / chunks)..<(m * (chunk + 1) / chunks))
-            }
-            if !split { multiply(panels: 0..<panels, rows: 0..<m) }
+            withExtendedLifetime(whole) {}
+            if split { return }
         }
-        withExtendedLifetime((packed, transposedA)) {}
+        product(panels: 0..<panels, rows: 0..<m, scratch: packed.floats, packing: true)
+        withExtendedLifetime(packed) {}
     }
+
+    /// Rows of op(B) packed and multiplied at a time: a 256 × 32 slice of a panel is 32 KiB, an L1 cache's worth.
+    static let depth = 256
 
     /// A one-row product (batch-1 inference), memory-bound on B: B's columns split over the threads, each
     /// streaming its share from its own cache.

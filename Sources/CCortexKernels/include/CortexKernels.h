@@ -159,8 +159,6 @@ long ck_packed_size(long k, long n);
 void ck_pack_b(const float *b, long ldb, int transposed, long k, long n, float *packed);
 /// ck_pack_b with every element multiplied by alpha (a GEMM's scale, folded into its packing).
 void ck_pack_b_scaled(const float *b, long ldb, int transposed, long k, long n, float alpha, float *packed);
-/// out (cols x rows, row-major) = the transpose of a (rows x cols, leading dimension lda).
-void ck_transpose(const float *a, long lda, long rows, long cols, float *out);
 /// C (m x n, leading dimension ldc) = A (m x k, lda) . op(B) from its packed form, plus D (m x n, leading
 /// dimension ldd; NULL adds nothing; ldd 0 adds the same row to every row). D may be C itself; A must not
 /// overlap C.
@@ -182,6 +180,9 @@ void ck_gemm_packed_indirect_isa(int level, long m, long n, long k, const float 
 /// has), so tests can check every path on one machine.
 void ck_gemm_packed_isa(int level, long m, long n, long k, const float *a, long lda, const float *packed, float *c,
                         long ldc, const float *d, long ldd);
+/// ck_gemm_packed_isa with A stored transposed: k x m, leading dimension lda, element (i, p) at a[p * lda + i].
+void ck_gemm_packed_transposed_isa(int level, long m, long n, long k, const float *a, long lda, const float *packed,
+                                   float *c, long ldc, const float *d, long ldd);
 
 // ---- Matrix-vector products (one-row GEMMs) ----
 
