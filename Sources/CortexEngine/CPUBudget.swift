@@ -20,9 +20,10 @@ public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        guard let quota else { return "\(affinity) CPUs in the affinity mask" }
+        let cpus = "\(affinity) CPU\(affinity == 1 ? "" : "s") in the affinity mask"
+        guard let quota else { return cpus }
         let shown = quota == quota.rounded() ? String(Int(quota)) : String(format: "%.2f", quota)
-        return "\(affinity) CPUs in the affinity mask, cgroup quota \(shown) CPUs"
+        return "\(cpus), cgroup quota \(shown) CPUs"
     }
 
     /// This process's budget.

@@ -22,7 +22,9 @@ public typealias RecurrentCell = CortexEngine.RecurrentCell
 public var gemmDescription: String { CortexEngine.BLAS.engineDescription }
 
 /// The threads and GEMM Cortex computes with, for run and benchmark headers.
-public var computeSummary: String { "\(Threads.count) threads (\(Threads.source)), GEMM \(gemmDescription)" }
+public var computeSummary: String {
+    "\(Threads.count) thread\(Threads.count == 1 ? "" : "s") (\(Threads.source)), GEMM \(gemmDescription)"
+}
 
 /// The kernel set the platform BLAS runs on this CPU ("Cooperlake", "Haswell", …), for benchmark reports.
 public var blasKernelName: String { CortexEngine.BLAS.kernelName }

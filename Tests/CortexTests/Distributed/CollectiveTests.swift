@@ -85,16 +85,28 @@ struct CollectiveTests {
     }
 
     @Test func dataParallelTrainingOfACNNEqualsOneProcessAtTheGlobalBatch() throws {
-        // Convolutions, max pooling and dropout (masks drawn for the global batch), without batch norm.
-        let options = ["--model", "conv(16,3,padding=1), relu, maxpool(2), conv(32,3,padding=1), relu, maxpool(2), flatten, dropout(0.25), linear(10)"]
+        // Convolutions, pooling and dropout (masks drawn for the global batch), without batch norm. Average pooling and
+        // plain SGD, so that what is compared is the arithmetic of data parallelism and nothing chaotic:
+        // - Max pooling routes each gradient to its window's largest input; two inputs equal to the last bit swap
+        //   under a different summation order, and after 94 steps the weights depend on where that happened (1.4e-3
+        //   on one Intel machine against one process). Average pooling has no such choice.
+        // - Adam divides each gradient by its own running scale, so gradients summed over ranks instead of averaged
+        //   would train the same; SGD's step is proportional to the gradient, so that mistake moves every weight.
+        // One process and N replicas then differ only by float32 rounding in the order of their sums (each step's
+        // gradients agree within 5e-6 of their scale, DataParallelStepTests), carried through ReLU's kinks. The
+        // learning rate keeps training out of the chaotic regime where those differences grow without bound (at 0.05
+        // they reached 1e-2). Seen on an Intel Xeon: 1.7e-6 (2 ranks) and 6e-8 (4 ranks); with the gradients
+        // summed instead of averaged, 0.19 and 0.29. The bound, 1e-4, is 60 times the first and a two-thousandth of the second.
+        let options = ["--model", "conv(16,3,padding=1), relu, avgpool(2), conv(32,3,padding=1), relu, avgpool(2), flatten, dropout(0.25), linear(10)",
+                       "--optimizer", "sgd", "--lr", "0.01"]
         let alone = try Self.trainTwoEpochs(1, options)
         for ranks in [2, 4] {
             let together = try Self.trainTwoEpochs(ranks, options)
             let worst = together.weightDifference(from: alone)
-            print("CNN without batch norm, \(ranks) ranks: weights within \(worst) of one process after two epochs")
-            #expect(worst <= 5e-5, "\(ranks) ranks: weights differ by up to \(worst)")
+            print("CNN without batch norm, \(ranks) ranks: weights within \(worst) of one process after two epochs; curves \(together.curve) against \(alone.curve)")
+            #expect(worst <= 1e-4, "\(ranks) ranks: weights differ by up to \(worst)")
             let losses = zip(alone.curve.joined(), together.curve.joined()).map { abs($0 - $1) }
-            #expect(losses.allSatisfy { $0 < 1e-6 }, "\(ranks) ranks: loss curves \(alone.curve) against \(together.curve)")
+            #expect(losses.allSatisfy { $0 < 1e-5 }, "\(ranks) ranks: loss curves \(alone.curve) against \(together.curve)")
         }
     }
 
