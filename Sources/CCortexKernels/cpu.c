@@ -28,3 +28,11 @@ int ck_cpu_isa_level(void) {
     return 0;
 #endif
 }
+
+int ck_kernels_optimized(void) {
+#if defined(__OPTIMIZE__)
+    return 1;
+#else
+    return 0;
+#endif
+}

@@ -55,30 +55,24 @@ CK_DEFINE(ck_gemv_rows, (long n, long k, float alpha, const float *b, long ldb, 
           (n, k, alpha, b, ldb, x, beta, y))
 
 // y[j] = alpha * sum_p x[p] B[p, j] + beta * y[j]: B is k x n row-major. 64 columns at a time stay in registers
-// while the k rows stream past.
+// while the k rows stream past; the block is inlined with its width a constant for whole blocks.
 #define BLOCK 64
+CK_INLINE void gemv_columns_block(long width, long k, float alpha, const float *b, long ldb, const float *x, float beta,
+                                  float *y) {
+    float acc[BLOCK] = {0};
+    for (long p = 0; p < k; p++) {
+        const float *row = b + p * ldb;
+        float v = x[p];
+        for (long l = 0; l < width; l++) acc[l] += v * row[l];
+    }
+    for (long l = 0; l < width; l++) y[l] = alpha * acc[l] + (beta == 0 ? 0 : beta * y[l]);
+}
+
 CK_INLINE void ck_gemv_columns_impl(long n, long k, float alpha, const float *b, long ldb, const float *x, float beta,
                                      float *y) {
     long j0 = 0;
-    for (; j0 + BLOCK <= n; j0 += BLOCK) {
-        float acc[BLOCK] = {0};
-        for (long p = 0; p < k; p++) {
-            const float *row = b + p * ldb + j0;
-            float v = x[p];
-            for (int l = 0; l < BLOCK; l++) acc[l] += v * row[l];
-        }
-        for (int l = 0; l < BLOCK; l++) y[j0 + l] = alpha * acc[l] + (beta == 0 ? 0 : beta * y[j0 + l]);
-    }
-    if (j0 < n) {
-        long width = n - j0;
-        float acc[BLOCK] = {0};
-        for (long p = 0; p < k; p++) {
-            const float *row = b + p * ldb + j0;
-            float v = x[p];
-            for (long l = 0; l < width; l++) acc[l] += v * row[l];
-        }
-        for (long l = 0; l < width; l++) y[j0 + l] = alpha * acc[l] + (beta == 0 ? 0 : beta * y[j0 + l]);
-    }
+    for (; j0 + BLOCK <= n; j0 += BLOCK) gemv_columns_block(BLOCK, k, alpha, b + j0, ldb, x, beta, y + j0);
+    if (j0 < n) gemv_columns_block(n - j0, k, alpha, b + j0, ldb, x, beta, y + j0);
 }
 CK_DEFINE(ck_gemv_columns, (long n, long k, float alpha, const float *b, long ldb, const float *x, float beta, float *y),
           (n, k, alpha, b, ldb, x, beta, y))

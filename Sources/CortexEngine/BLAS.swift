@@ -65,11 +65,13 @@ public enum BLAS {
     /// loads, and a build that does not know the CPU falls back to SSE3 kernels, a third of the speed; Cortex's
     /// kernels are as fast as OpenBLAS's best on the training shapes (Benchmarks/gemm_kernels.c), so the
     /// mismatch costs nothing. Where OpenBLAS's choice is right, it keeps its edge on shapes Cortex's kernels
-    /// do not specialise.
-    public static let engine: Engine = engine(cpuLevel: Int(ck_cpu_isa_level()), openBLASKernel: kernelName)
+    /// do not specialise. In a debug build Cortex's C kernels are compiled without optimisation (about 2 GFLOP/s
+    /// against OpenBLAS's 30 even on its SSE3 kernels), so OpenBLAS runs every product there.
+    public static let engine: Engine = engine(cpuLevel: Int(ck_cpu_isa_level()), openBLASKernel: kernelName,
+                                              kernelsOptimized: ck_kernels_optimized() != 0)
 
-    static func engine(cpuLevel: Int, openBLASKernel: String) -> Engine {
-        openBLASLevel(openBLASKernel) < cpuLevel ? .cortex : .openBLAS
+    static func engine(cpuLevel: Int, openBLASKernel: String, kernelsOptimized: Bool = true) -> Engine {
+        kernelsOptimized && openBLASLevel(openBLASKernel) < cpuLevel ? .cortex : .openBLAS
     }
 
     /// The widest instruction set an OpenBLAS kernel set uses, on the ck_cpu_isa_level scale (2 AVX-512, 1 AVX2
@@ -87,6 +89,8 @@ public enum BLAS {
         let isa = ["baseline", "AVX2", "AVX-512"][Int(ck_cpu_isa_level())]
         switch engine {
         case .cortex: return "Cortex \(isa) (OpenBLAS would run \(kernelName))"
+        case .openBLAS where ck_kernels_optimized() == 0 && openBLASLevel(kernelName) < Int(ck_cpu_isa_level()):
+            return "OpenBLAS \(kernelName) (Cortex's \(isa) kernels are unoptimised in a debug build)"
         case .openBLAS: return "OpenBLAS \(kernelName)"
         }
     }

@@ -1,6 +1,6 @@
 // Cortex's own single-precision GEMM, on the register-blocked kernels of gemm_packed.c and gemv.c: B packed
-// into 32-column panels per call, A read in place (or transposed once), C split over the threads by panels
-// (each thread packing its own) or by rows. It runs where the platform BLAS would use a narrower instruction
+// per call into 32-column panels, 256 rows deep at a time; A read in place, as stored or transposed; C split
+// over the threads by panels (each thread packing its own) or by rows. It runs where the platform BLAS would use a narrower instruction
 // set than the CPU has: Debian 12's OpenBLAS 0.3.21 does not know recent Intel CPUs and runs its SSE3 kernels
 // there, at a third of the speed (see BLAS.engine).
 import CCortexKernels

@@ -32,6 +32,9 @@ long ck_affinity_mask(unsigned long long *words, long count);
 /// The widest instruction set the kernels run: 2 AVX-512F, 1 AVX2+FMA, 0 baseline (always 0 off x86-64), from
 /// CPUID and the OS, capped by CORTEX_ISA (avx512, avx2 or baseline; any other value stops the process).
 int ck_cpu_isa_level(void);
+/// 1 when these kernels were compiled with optimisation (a release build), 0 in a debug build, where SwiftPM
+/// compiles C at -O0 and the intrinsic kernels run some fifty times slower.
+int ck_kernels_optimized(void);
 
 // ---- Element-wise functions: y[i] = f(x[i]) ----
 
