@@ -1,6 +1,6 @@
 // One core's GEMM rate on the training workloads' shapes: OpenBLAS against Cortex's packed kernel (B packed on
 // every call, as a general GEMM would have to). Build and run from the repository root:
-//   S=Sources/CCortexKernels; clang -O2 -I$S/include -I$S Benchmarks/gemm_kernels.c $S/gemm_packed.c -lopenblas -o /tmp/gemm_kernels
+//   S=Sources/CCortexKernels; clang -O2 -I$S/include -I$S Benchmarks/gemm_kernels.c $S/gemm_packed.c $S/cpu.c -lopenblas -o /tmp/gemm_kernels
 //   env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=1 /tmp/gemm_kernels                               # AVX-512 where the CPU has it
 //   OPENBLAS_CORETYPE=Haswell CORTEX_ISA=avx2 OPENBLAS_NUM_THREADS=1 /tmp/gemm_kernels              # both capped at AVX2
 #include <stdio.h>
