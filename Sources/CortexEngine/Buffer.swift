@@ -44,7 +44,7 @@ public final class BufferPool: Sendable {
         var free: [Int: [UInt]] = [:]
         var cachedBytes = 0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Upper bound on bytes kept for reuse; beyond it freed blocks go back to the system.
     public let cacheLimit: Int
 

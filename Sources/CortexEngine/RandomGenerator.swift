@@ -45,7 +45,7 @@ public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
     }
 
     /// The generator used when none is passed. Reseed it with `manualSeed(_:)`.
-    public static let shared = Mutex(RandomGenerator(seed: 0))
+    public static let shared = Locked(RandomGenerator(seed: 0))
 }
 
 extension RandomGenerator {

@@ -23,7 +23,7 @@ public final class SimulatedBackend: CPUBackend, @unchecked Sendable {
     public static let simulator = SimulatedBackend()
 
     /// Counts of every transfer in the process.
-    private let totals = Mutex(TransferCounts())
+    private let totals = Locked(TransferCounts())
     /// Counts of the transfers made inside `countingTransfers` on this task.
     @TaskLocal static var recorder: TransferRecorder?
 
@@ -57,5 +57,5 @@ public final class SimulatedBackend: CPUBackend, @unchecked Sendable {
 
 /// The transfer counts of one `countingTransfers` scope.
 final class TransferRecorder: Sendable {
-    let counts = Mutex(TransferCounts())
+    let counts = Locked(TransferCounts())
 }

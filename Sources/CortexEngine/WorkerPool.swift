@@ -50,7 +50,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// The job in flight, or nil. A worker takes it under the lock and keeps its own reference.
-    private let current = Mutex<Job?>(nil)
+    private let current = Locked<Job?>(nil)
     /// Bumped once per job, after `current` is set: what an idle worker polls.
     private let generation = Atomic<Int>(0)
     /// Held by the one submitter whose job is in flight; others run their chunks another way.
@@ -58,7 +58,7 @@ final class WorkerPool: @unchecked Sendable {
     private let parkedCount = Atomic<Int>(0)
     private let parked = DispatchSemaphore(value: 0)
     private let started = Atomic<Int>(0)
-    private let growing = Mutex(())
+    private let growing = Locked(())
     /// Polls of the generation, then yields, before a worker parks: a few hundred microseconds by default,
     /// libgomp's spin (300,000). Batch-1 inference runs a parallel piece every ~50 µs with serial work between;
     /// a worker that parked sooner paid a futex wake-up for each (CNN batch-1 inference 105 -> 85 µs).
