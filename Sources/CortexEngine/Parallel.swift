@@ -33,8 +33,7 @@ public enum Parallel {
             for chunk in 0..<chunks { body(chunk) }
             return
         }
-        if pool === WorkerPool.shared { pool.ensureWorkers(Threads.count - 1) }
-        if pool.run(chunks: chunks, body) { return }
+        if runIfFree(pool, chunks, body) { return }
         withoutActuallyEscaping(body) { body in
             let box = UncheckedBox(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in SerialRegion.run { box.value(chunk) } }
@@ -44,9 +43,15 @@ public enum Parallel {
     /// Runs `body` on the shared pool when this thread may split work and the pool is free; false, having run
     /// nothing, otherwise. For work (a GEMM) that is better run whole on this thread than through Dispatch.
     static func runIfPoolFree(_ chunks: Int, _ body: (Int) -> Void) -> Bool {
+        runIfFree(.shared, chunks, body)
+    }
+
+    /// `pool` runs the chunks unless this thread is in a serial region or the pool is busy; the shared pool
+    /// first grows to the current thread count.
+    private static func runIfFree(_ pool: WorkerPool, _ chunks: Int, _ body: (Int) -> Void) -> Bool {
         if chunks <= 1 || SerialRegion.isActive { return false }
-        WorkerPool.shared.ensureWorkers(Threads.count - 1)
-        return WorkerPool.shared.run(chunks: chunks, body)
+        if pool === WorkerPool.shared { pool.ensureWorkers(Threads.count - 1) }
+        return pool.run(chunks: chunks, body)
     }
 
     /// Runs `body` with every GEMM and parallel loop inside it kept on the calling thread. For work the caller
