@@ -23,7 +23,7 @@ enum PackedGemm {
         // k in blocks, so that the slice of a panel the kernel streams (depth × 32 floats) stays in L1 while every
         // row block of A passes over it. Each block is packed as a depth × n matrix of its own.
         let depth = min(k, Self.depth)
-        let packed = TensorBuffer(byteCount: max(1, ck_packed_size(depth, n)) * threads * MemoryLayout<Float>.stride)
+        let packed = TensorBuffer(byteCount: max(1, ck_packed_size(depth, n)) * MemoryLayout<Float>.stride)
 
         /// C's columns of `range` panels, rows `rows`: for each depth block, that block of op(B)'s columns packed into
         /// `scratch`, then multiplied and added.
@@ -54,36 +54,49 @@ enum PackedGemm {
             }
         }
 
-        let perThread = ck_packed_size(depth, n)
+        let perBlock = ck_packed_size(depth, n)
+        // Several chunks a thread, claimed as threads come free: a worker that was parked joins late, and a product
+        // cut into exactly one piece per thread would leave the submitter to run the late worker's piece as well.
+        let pieces = threads * Self.chunksPerThread
         if threads > 1 && panels >= threads && (n >= m || m < 16 * threads) {
-            // By panels where C is at least as wide as tall: each thread packs the columns it multiplies, so packing is
-            // split too and needs no barrier. A taller C is split by rows, so that each thread streams only its
-            // share of A (a weight gradient's A, the batch's activations, is the larger operand).
-            let split = Parallel.runIfPoolFree(threads) { chunk in
-                product(panels: (panels * chunk / threads)..<(panels * (chunk + 1) / threads), rows: 0..<m,
-                        scratch: packed.floats + chunk * perThread, packing: true)
+            // By panels where C is at least as wide as tall: each chunk packs the columns it multiplies into its own
+            // part of one depth block's packing, so packing is split too and needs no barrier. A taller C is split by
+            // rows, so that each thread streams only its share of A (a weight gradient's A, the batch's activations,
+            // is the larger operand).
+            let chunks = min(panels, pieces)
+            let split = Parallel.runIfPoolFree(chunks) { chunk in
+                let range = (panels * chunk / chunks)..<(panels * (chunk + 1) / chunks)
+                product(panels: range, rows: 0..<m, scratch: packed.floats + range.lowerBound * panelWidth * depth, packing: true)
             }
             if split { return }
         } else if threads > 1 && m >= 16 {
-            // Few columns, many rows: every depth block of B packed once, the rows shared out.
+            // Few columns, many rows: every depth block of B packed once (its panels shared out), then the rows.
             let blocks = (k + depth - 1) / depth
-            let whole = TensorBuffer(byteCount: blocks * perThread * MemoryLayout<Float>.stride)
-            for block in 0..<blocks {
+            let whole = TensorBuffer(byteCount: blocks * perBlock * MemoryLayout<Float>.stride)
+            let packingChunks = min(panels, threads)
+            let packedInParallel = Parallel.runIfPoolFree(packingChunks * blocks) { piece in
+                let block = piece / packingChunks, chunk = piece % packingChunks
                 let p0 = block * depth, kc = min(depth, k - p0)
-                ck_pack_b_scaled(transposeB ? b + p0 : b + p0 * ldb, ldb, transposeB ? 1 : 0, kc, n, alpha,
-                                 whole.floats + block * perThread)
+                let j0 = panels * chunk / packingChunks * panelWidth, j1 = min(n, panels * (chunk + 1) / packingChunks * panelWidth)
+                ck_pack_b_scaled(transposeB ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, transposeB ? 1 : 0, kc, j1 - j0, alpha,
+                                 whole.floats + block * perBlock + j0 * kc)
             }
-            let chunks = min(threads, m / 8)
-            let split = Parallel.runIfPoolFree(chunks) { chunk in
-                product(panels: 0..<panels, rows: (m * chunk / chunks)..<(m * (chunk + 1) / chunks), scratch: whole.floats,
-                        packing: false)
+            if packedInParallel {
+                let chunks = min(pieces, m / 8)
+                let split = Parallel.runIfPoolFree(chunks) { chunk in
+                    product(panels: 0..<panels, rows: (m * chunk / chunks)..<(m * (chunk + 1) / chunks), scratch: whole.floats,
+                            packing: false)
+                }
+                withExtendedLifetime(whole) {}
+                if split { return }
             }
-            withExtendedLifetime(whole) {}
-            if split { return }
         }
         product(panels: 0..<panels, rows: 0..<m, scratch: packed.floats, packing: true)
         withExtendedLifetime(packed) {}
     }
+
+    /// Chunks a split product is cut into per thread.
+    static let chunksPerThread = 4
 
     /// Rows of op(B) packed and multiplied at a time: a 256 × 32 slice of a panel is 32 KiB, an L1 cache's worth.
     static let depth = 256

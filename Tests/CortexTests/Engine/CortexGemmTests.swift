@@ -74,21 +74,24 @@ struct CortexGemmTests {
     }
 
     @Test func aProductSplitOverThreadsEqualsItOnOneThreadBitForBit() async {
-        // Each element is the same k-term sum in the same order whichever thread computes it.
+        // Each element is the same k-term sum in the same order whichever thread computes it. Split by panels
+        // (300 × 512), by rows with B packed in parallel over three depth blocks (512 × 40 × 600), and one row.
         await #expect(processExitsWith: .success) {
             Threads.count = 4
-            for (m, n, k) in [(300, 512, 200), (512, 40, 300), (1, 4096, 64)] {
+            for (m, n, k) in [(300, 512, 200), (512, 40, 600), (1, 4096, 64)] {
                 let a = (0..<(m * k)).map { PackedGemmTests.value($0, 21) }, b = (0..<(k * n)).map { PackedGemmTests.value($0, 22) }
-                var split = [Float](repeating: 0, count: m * n), whole = split
-                func product(_ c: inout [Float]) {
-                    c.withUnsafeMutableBufferPointer { pc in
-                        PackedGemm.sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
-                                         beta: 0, c: pc.baseAddress!, ldc: n)
+                for (transposeA, transposeB) in [(false, false), (true, true)] {
+                    var split = [Float](repeating: 0, count: m * n), whole = split
+                    func product(_ c: inout [Float]) {
+                        c.withUnsafeMutableBufferPointer { pc in
+                            PackedGemm.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5, a: a,
+                                             lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: 0, c: pc.baseAddress!, ldc: n)
+                        }
                     }
+                    product(&split)
+                    Parallel.serially { product(&whole) }
+                    guard split == whole else { exit(1) }
                 }
-                product(&split)
-                Parallel.serially { product(&whole) }
-                guard split == whole else { exit(1) }
             }
         }
     }
