@@ -149,10 +149,9 @@ open class Module {
 
     // MARK: - Freezing, updating, replacing
 
-    /// Stops gradients to every parameter of this module and its descendants; they stay parameters (in
-    /// `parameters()` and the state dict), unlike PyTorch's buffers.
     /// Moves every parameter and buffer (persistent or not) of this module and its children to `device`, in
-    /// place: optimisers built on the parameters keep working. Returns self, for chaining.
+    /// place: optimisers built on the parameters keep working (their state follows each parameter at its next
+    /// update). Returns self, for chaining.
     @discardableResult
     public func to(device: Device) -> Self {
         for module in modules() {
@@ -166,6 +165,8 @@ open class Module {
         return self
     }
 
+    /// Stops gradients to every parameter of this module and its descendants; they stay parameters (in
+    /// `parameters()` and the state dict), unlike PyTorch's buffers.
     public func freeze() { for p in parameters() { p.requiresGrad = false } }
 
     /// Lets gradients reach every parameter again.

@@ -55,9 +55,14 @@ open class Optimizer: @unchecked Sendable {
         fatalError("\(type(of: self)) must override update(index:parameter:gradient:)")
     }
 
-    /// The state tensor `name` of parameter `index`, created filled with `initial` on first use.
+    /// The state tensor `name` of parameter `index`, created filled with `initial` on first use on the parameter's
+    /// device. State made before the parameter moved (`Module.to(device:)`) moves after it here, so an optimiser
+    /// keeps working across a move without being rebuilt.
     public func stateTensor(_ index: Int, _ name: String, initial: Float = 0) -> Tensor {
-        if let t = state[index][name] { return t }
+        if let t = state[index][name] {
+            if t.device != parameters[index].device { t.relocate(to: parameters[index].device) }
+            return t
+        }
         let t = Tensor.full(parameters[index].shape, initial, device: parameters[index].device)
         state[index][name] = t
         return t
@@ -75,20 +80,20 @@ open class Optimizer: @unchecked Sendable {
     /// The optimiser's state as named tensors ("lr", "step_count", "state.<i>.<name>"), ready to be
     /// written into a checkpoint next to the model's weights.
     public func stateDict() -> [String: Tensor] {
-        var result: [String: Tensor] = ["lr": Tensor(learningRate), "step_count": Tensor(Float(stepCount))]
+        var result: [String: Tensor] = ["lr": Tensor(learningRate), "step_count": Self.countTensor(stepCount)]
         for (i, entries) in state.enumerated() {
             for (name, t) in entries { result["state.\(i).\(name)"] = t.contiguousStorage() }
         }
         for (i, steps) in parameterSteps.enumerated() {
-            if let steps { result["state.\(i).step"] = Tensor(Float(steps)) }
+            if let steps { result["state.\(i).step"] = Self.countTensor(steps) }
         }
         return result
     }
 
     /// Restores state saved by `stateDict()` for the same parameter list. Everything is checked before
-    /// anything changes: the rate must be a finite non-negative scalar, step counts whole numbers in
-    /// 0...2^24 (float32 counts exactly up to there), and state tensors finite and of their parameter's
-    /// shape; a bad entry throws a `StateDictError` naming it and leaves the optimiser as it was.
+    /// anything changes: the rate must be a finite non-negative scalar, step counts non-negative whole numbers
+    /// (int64, or float32 as checkpoints before int64 counts stored them), and state tensors finite and of their
+    /// parameter's shape; a bad entry throws a `StateDictError` naming it and leaves the optimiser as it was.
     public func loadStateDict(_ saved: [String: Tensor]) throws {
         guard let lr = saved["lr"], let steps = saved["step_count"] else {
             throw StateDictError("optimizer state needs 'lr' and 'step_count'")
@@ -133,11 +138,24 @@ open class Optimizer: @unchecked Sendable {
         return t.item()
     }
 
-    /// A step counter: a whole number in 0...2^24, the range in which float32 holds every count.
+    /// A step count as saved: int64, exact at any count (float32 holds every whole number only up to 2^24, 16.7M
+    /// steps, which a long run passes).
+    private static func countTensor(_ count: Int) -> Tensor { Tensor([count], shape: [], dtype: .int64) }
+
+    /// A step counter: a non-negative int64, or a non-negative whole float32 from an older checkpoint (past 2^24 it
+    /// was rounded when saved, by at most a few steps in millions, and loads as saved).
     private static func stepCount(_ t: Tensor, key: String) throws -> Int {
+        guard t.count == 1 else {
+            throw StateDictError("optimizer state '\(key)' has shape \(t.shape); it must hold exactly one value")
+        }
+        if t.dtype.isInteger {
+            let value = t.int64Values[0]
+            guard value >= 0 else { throw StateDictError("optimizer state '\(key)' is \(value); a step count is a whole number ≥ 0") }
+            return Int(value)
+        }
         let value = try scalar(t, key: key)
-        guard value.isFinite, value >= 0, value <= 0x1p24, value == value.rounded() else {
-            throw StateDictError("optimizer state '\(key)' is \(value); a step count is a whole number from 0 to 16777216")
+        guard value.isFinite, value >= 0, value <= 0x1p62, value == value.rounded() else {
+            throw StateDictError("optimizer state '\(key)' is \(value); a step count is a whole number ≥ 0")
         }
         return Int(value)
     }

@@ -77,6 +77,34 @@ struct DeviceBoundaryTests {
         }
     }
 
+    @Test func anOptimiserKeepsWorkingWhenItsModelMovesToAnotherDevice() async {
+        // Adam's state is made on the CPU by the first step; the model then moves, and the next steps must move the
+        // state after it and train as if the whole run had been on one device (the devices agree bit for bit).
+        await #expect(processExitsWith: .success) {
+            let (name, make) = DeviceBoundaryTests().models()[0]
+            func train(movingAfterFirstStep: Bool) -> (weights: [Float], stateDevices: Set<Device>) {
+                let model = make().to(device: .cpu)
+                let optimizer = Adam(model.parameters(), learningRate: 1e-3)
+                for step in 0..<3 {
+                    if step == 1 && movingAfterFirstStep { model.to(device: .simulated) }
+                    let device = model.parameters()[0].device
+                    let (images, labels) = DeviceBoundaryTests().batch(on: device)
+                    let loss = crossEntropy(model(images), labels)
+                    optimizer.zeroGrad()
+                    loss.backward()
+                    optimizer.step()
+                }
+                return (model.parameters().flatMap(\.scalars), Set(optimizer.state.flatMap { $0.values.map(\.device) }))
+            }
+            let moved = train(movingAfterFirstStep: true), stayed = train(movingAfterFirstStep: false)
+            guard moved.stateDevices == [.simulated] else {
+                FileHandle.standardError.write(Data("\(name): optimiser state on \(moved.stateDevices)\n".utf8))
+                exit(1)
+            }
+            guard moved.weights == stayed.weights else { exit(2) }
+        }
+    }
+
     @Test func transfersAreCountedBothWays() {
         let (made, up) = SimulatedBackend.simulator.countingTransfers { Tensor([1, 2, 3] as [Float], device: .simulated) }
         #expect(up.toDevice == 1 && up.bytesToDevice == 12 && up.toHost == 0)

@@ -100,6 +100,41 @@ struct OptimizerTests {
         }
     }
 
+    /// A saved step count, when it is saved as an integer (nil for a float32 count, as older checkpoints held).
+    private func savedCount(_ t: Tensor?) -> Int? {
+        guard let t, t.dtype == .int64, t.count == 1 else { return nil }
+        return Int(t.int64Values[0])
+    }
+
+    @Test func stepCountsPastFloat32sWholeNumbersSaveAndLoadExactly() throws {
+        // float32 holds every whole number only up to 2^24 (16,777,216 steps); a longer run's checkpoint must load,
+        // to the same count, per parameter too.
+        let parameter = Tensor.zeros([2]).requiringGrad()
+        let optimizer = Adam([parameter], learningRate: 0.1)
+        parameter.grad = Tensor([1, -1] as [Float])
+        optimizer.step()
+        optimizer.stepCount = (1 << 24) + 3
+        let saved = optimizer.stateDict()
+        var adjusted = saved
+        adjusted["state.0.step"] = Tensor([(1 << 24) + 5], shape: [], dtype: .int64)
+        let restored = Adam([Tensor.zeros([2]).requiringGrad()], learningRate: 0.1)
+        try restored.loadStateDict(adjusted)
+        #expect(restored.stepCount == (1 << 24) + 3)
+        #expect(savedCount(restored.stateDict()["state.0.step"]) == (1 << 24) + 5)
+        #expect(savedCount(saved["step_count"]) == (1 << 24) + 3)
+    }
+
+    @Test func float32StepCountsOfOlderCheckpointsStillLoad() throws {
+        let optimizer = SGD([Tensor.zeros([2]).requiringGrad()], learningRate: 0.1, momentum: 0.9)
+        try optimizer.loadStateDict(["lr": Tensor(0.1), "step_count": Tensor(Float(1234)), "state.0.step": Tensor(Float(1234)),
+                                     "state.0.momentum_buffer": Tensor.zeros([2])])
+        #expect(optimizer.stepCount == 1234)
+        #expect(savedCount(optimizer.stateDict()["state.0.step"]) == 1234)
+        for bad in [Tensor([-1], shape: [], dtype: .int64), Tensor(Float(2.5)), Tensor(Float(-1))] {
+            #expect(throws: StateDictError.self) { try optimizer.loadStateDict(["lr": Tensor(0.1), "step_count": bad]) }
+        }
+    }
+
     @Test func clippingByValue() {
         let p = Tensor.zeros([3]).requiringGrad()
         p.grad = Tensor([-5, 0.5, 7] as [Float])
