@@ -39,7 +39,7 @@ struct PredictCommand: ParsableCommand {
             let names = config.classNames.isEmpty ? (0..<config.outputs).map(String.init) : config.classNames
             let probabilities = outputs.softmax(dim: 1)
             let predicted = outputs.argmax(dim: 1).integers
-            lines = ["index,prediction," + names.map { "p_" + csvField($0) }.joined(separator: ",")]
+            lines = ["index,prediction," + names.map { csvField("p_" + $0) }.joined(separator: ",")]
             let rows = probabilities.scalars, k = config.outputs
             for (i, p) in predicted.enumerated() {
                 let ps = rows[(i * k)..<((i + 1) * k)].map { String(format: "%.6f", $0) }
@@ -60,7 +60,11 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
+    /// A CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, a quote, CR or LF (a class name
+    /// read from a quoted cell may), or starts or ends with a space, which a reader would trim.
     private func csvField(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        let needsQuotes = s.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }
+            || s.first == " " || s.last == " "
+        return needsQuotes ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }

@@ -1,4 +1,4 @@
-// Fashion-MNIST by name, as DESIGN.md's user code reads: `try FashionMNIST(split: .train)`.
+// Fashion-MNIST by name, as the README's first example reads: `try FashionMNIST(split: .train)`.
 import Foundation
 
 /// Fashion-MNIST's training (60,000) or test (10,000) split: float32 images (N, 1, 28, 28) in [0, 1]

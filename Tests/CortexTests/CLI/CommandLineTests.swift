@@ -265,6 +265,22 @@ struct CommandLineTests {
         #expect(inspect.output.contains("conv2d(input.0, features.0.weight, features.0.bias; dilation=[1, 1], groups=1, padding=[1, 1]"))
     }
 
+    @Test func predictionsQuoteClassNamesThatHoldLineBreaks() throws {
+        // A class name read from a quoted CSV cell may hold CR or LF; written bare, it would split a row in two.
+        var lines = ["x,y,label"]
+        for i in 0..<60 { lines.append("\(Double(i % 10) / 10),\(Double(i % 7) / 7),\(i % 2 == 0 ? "\"up\r\nright\"" : "down")") }
+        let table = try writeText(lines.joined(separator: "\n"))
+        let run = scratch("line-breaks")
+        defer { [table.path, run].forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        let train = try cortex(["train", "--csv", table.path, "--target", "label", "--epochs", "1", "--output", run])
+        #expect(train.status == 0, "\(train.error)")
+        let predict = try cortex(["predict", "--run", run, "--input", table.path])
+        #expect(predict.status == 0, "\(predict.error)")
+        #expect(predict.output.hasPrefix("index,prediction,p_down,\"p_up\r\nright\"\n"), "\(predict.output.prefix(80))")
+        let records = try CSVTable.parse(Data(predict.output.utf8))
+        #expect(records.rowCount == 60 && records.columnNames == ["index", "prediction", "p_down", "p_up\r\nright"])
+    }
+
     @Test func versionPrints() throws {
         let run = try cortex(["--version"])
         #expect(run.status == 0 && run.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
