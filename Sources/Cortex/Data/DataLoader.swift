@@ -23,6 +23,8 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     /// `rank` (the last, shorter global batch is cut as evenly as it goes), as torch's DistributedSampler gives
     /// each rank its share.
     public let shard: (rank: Int, count: Int)?
+    /// Set by tests only, before iterating.
+    var prefetchHooks: PrefetchHooks?
 
     public init(_ dataset: any Dataset, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0, dropLast: Bool = false,
                 prefetch: Bool = true, transform: (@Sendable (Tensor) -> Tensor)? = nil, shard: (rank: Int, count: Int)? = nil) {
@@ -138,9 +140,12 @@ final class PendingBatch: @unchecked Sendable {
 
     init(_ loader: DataLoader, _ indices: [Int], shard: BatchShard?) {
         group.enter()
+        let hooks = loader.prefetchHooks
         DispatchQueue.global(qos: .userInitiated).async { [self] in
+            hooks?.willLoad()
             result = noGrad { loader.load(indices, shard: shard) }
             group.leave()
+            hooks?.didEnd(true)
         }
     }
 
@@ -148,4 +153,11 @@ final class PendingBatch: @unchecked Sendable {
         group.wait()
         return result!
     }
+}
+
+/// Test hooks around a prefetch's background work, to order it against the loop deterministically: `willLoad`
+/// runs before the work decides whether it still has a batch to load, `didEnd(loaded)` after it is done.
+struct PrefetchHooks: Sendable {
+    var willLoad: @Sendable () -> Void = {}
+    var didEnd: @Sendable (_ loaded: Bool) -> Void = { _ in }
 }
