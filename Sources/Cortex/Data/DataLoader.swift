@@ -133,25 +133,54 @@ public final class DataLoader: Sequence, @unchecked Sendable {
     }
 }
 
-/// A batch being gathered on a background queue; `wait()` returns it once ready.
+/// A batch gathered (and transformed) on a background queue while the caller trains on the one before; `wait()`
+/// returns it once ready. Dropped without being waited for (the loop over the loader ended early, by `break` or
+/// a throw), it is called off if its work has not begun, and waited for if it has: once the loop is left, no
+/// transform goes on drawing from generators that a checkpoint, the next `fit` or the next pass reads.
 final class PendingBatch: @unchecked Sendable {
-    private let group = DispatchGroup()
-    private var result: Batch?
+    private enum State { case queued, loading, done, calledOff }
+
+    /// What the background work shares with its owner; the work holds this, not the owner, so that dropping the
+    /// owner runs its `deinit` at once.
+    private final class Work: @unchecked Sendable {
+        let state = Locked(State.queued)
+        let finished = DispatchSemaphore(value: 0)
+        var result: Batch?
+    }
+
+    private let work = Work()
 
     init(_ loader: DataLoader, _ indices: [Int], shard: BatchShard?) {
-        group.enter()
-        let hooks = loader.prefetchHooks
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
+        let work = self.work, hooks = loader.prefetchHooks
+        DispatchQueue.global(qos: .userInitiated).async {
             hooks?.willLoad()
-            result = noGrad { loader.load(indices, shard: shard) }
-            group.leave()
-            hooks?.didEnd(true)
+            let begun = work.state.withLock { state -> Bool in
+                guard state == .queued else { return false }
+                state = .loading
+                return true
+            }
+            if begun {
+                work.result = noGrad { loader.load(indices, shard: shard) }
+                work.state.withLock { $0 = .done }
+                work.finished.signal()
+            }
+            hooks?.didEnd(begun)
         }
     }
 
     func wait() -> Batch {
-        group.wait()
-        return result!
+        work.finished.wait()
+        let batch = work.result!
+        work.finished.signal()   // for deinit's wait
+        return batch
+    }
+
+    deinit {
+        let loading = work.state.withLock { state -> Bool in
+            if state == .queued { state = .calledOff }
+            return state == .loading || state == .done
+        }
+        if loading { work.finished.wait() }
     }
 }
 

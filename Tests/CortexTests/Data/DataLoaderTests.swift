@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 @testable import Cortex
+import CortexEngine
 
 @Suite("DataLoader")
 struct DataLoaderTests {
@@ -70,6 +71,39 @@ struct DataLoaderTests {
         let plain = DataLoader(data, batchSize: 3, shuffle: true, seed: 2, prefetch: false).map { $0.target.integers }
         let prefetched = DataLoader(data, batchSize: 3, shuffle: true, seed: 2, prefetch: true).map { $0.target.integers }
         #expect(plain == prefetched)
+    }
+
+    @Test func aLoopLeftEarlyLeavesNoPrefetchRunningBehindIt() {
+        // The transform counts its calls and draws from a generator, as augmentation does. The second batch's
+        // prefetch is held before it starts while the loop throws on the first batch; released once the loop has
+        // been left, it must not transform that batch any more (it would draw from the generator behind the back of
+        // whatever reads it next: a checkpoint, the next fit, the next pass).
+        struct Stop: Error {}
+        let generator = RandomGenerator(seed: 5), calls = Locked(0)
+        let loader = DataLoader(data, batchSize: 3, prefetch: true, transform: { x in
+            calls.withLock { $0 += 1 }
+            _ = generator.next()
+            return x
+        })
+        let started = Locked(0), release = DispatchSemaphore(value: 0), ended = DispatchSemaphore(value: 0), loaded = Locked<[Bool]>([])
+        loader.prefetchHooks = PrefetchHooks(willLoad: {
+            if started.withLock({ $0 += 1; return $0 }) == 2 { release.wait() }
+        }, didEnd: { didLoad in
+            loaded.withLock { $0.append(didLoad) }
+            ended.signal()
+        })
+        do {
+            for _ in loader { throw Stop() }
+        } catch {
+            release.signal()
+        }
+        ended.wait()
+        ended.wait()
+        #expect(loaded.withLock { $0 } == [true, false])
+        #expect(calls.withLock { $0 } == 1)
+        let once = RandomGenerator(seed: 5)
+        _ = once.next()
+        #expect(generator.snapshot == once.snapshot)
     }
 
     @Test func transformsAndScaling() {
