@@ -8,14 +8,19 @@ public struct Standardizer: Sendable {
     public let mean: Tensor
     public let std: Tensor
 
-    /// Fits column statistics of a (samples, features) tensor. Constant features get std 1.
+    /// Fits column statistics of a (samples, features) tensor. Constant features get std 1, so they are centred
+    /// and left unscaled. A feature counts as constant when its std is within the rounding of its own mean: the
+    /// mean of n copies of 0.1 is not exactly 0.1 in float32, so such a column has a std of a few 1e-9, and
+    /// dividing by it would turn rounding into unit-variance noise. Within rounding means at most 32 float32 ulps
+    /// of the mean (a relative 3.8e-6; a sum of a million values is off by about log2 of that many ulps).
     public init(fitting data: Tensor) {
         require(data.rank == 2 && data.shape[0] > 0, "Standardizer: expects a non-empty (samples, features) tensor, got \(data.shape)")
         let (m, s) = noGrad { () -> (Tensor, Tensor) in
             let mean = data.mean(dim: 0)
             // Population std (ddof 0), as StandardScaler.
             let std = data.variance(dims: [0], correction: 0).sqrt()
-            return (mean, Tensor.where(std.eq(0), std.constant(1), std))
+            let constant = std.le(mean.abs() * (32 * Float.ulpOfOne))
+            return (mean, Tensor.where(constant, std.constant(1), std))
         }
         mean = m
         std = s

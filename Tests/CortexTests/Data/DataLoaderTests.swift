@@ -117,6 +117,15 @@ struct DataLoaderTests {
         let flipped = RandomHorizontalFlip(probability: 1)(images)
         #expect(flipped[0, 0, 0].scalars == [2, 1, 0])
         #expect(normalize(images, mean: [1], std: [2]).scalars[0] == -0.5)
+        // A constant column whose float32 mean is not exactly its value (1,000 copies of 0.1) is centred, not blown
+        // up into unit-variance rounding noise; a column varying by a part in 10^4 is still scaled.
+        let n = 1000
+        let table = Tensor((0..<n).flatMap { i in [Float(0.1), 1 + Float(i % 2) * 1e-4] }, shape: [n, 2])
+        let fitted = Standardizer(fitting: table)
+        #expect(fitted.std.scalars[0] == 1 && fitted.std.scalars[1] < 1e-3, "std \(fitted.std.scalars), mean \(fitted.mean.scalars)")
+        let scaled = fitted(table)
+        #expect(scaled.scalars.enumerated().allSatisfy { $0.offset % 2 == 1 || abs($0.element) < 1e-5 })
+        #expect(scaled.scalars.enumerated().allSatisfy { $0.offset % 2 == 0 || abs(abs($0.element) - 1) < 0.01 })
     }
 }
 
