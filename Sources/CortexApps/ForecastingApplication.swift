@@ -36,7 +36,7 @@ public struct ForecastingApplication: Application {
         let orders = 1...12
         let validationRMSE = try orders.map { p -> Double in
             let model = try AutoRegression(values[..<validationStart], order: p)
-            return rmse((validationStart..<testStart).map { model.predict(values[..<$0]) }, Array(values[validationStart..<testStart]))
+            return try rootMeanSquaredError(yTrue: Array(values[validationStart..<testStart]), yPred: (validationStart..<testStart).map { model.predict(values[..<$0]) })
         }
         let order = orders.lowerBound + validationRMSE.indices.min { validationRMSE[$0] < validationRMSE[$1] }!
         let ar = try AutoRegression(values[..<testStart], order: order)
@@ -54,25 +54,27 @@ public struct ForecastingApplication: Application {
             let oneStep = (0..<Self.horizon).map { t in mean(runs.map { $0.oneStep[t] }) }
             let dynamic = (0..<Self.horizon).map { t in mean(runs.map { $0.dynamic[t] }) }
             forecasts.append((kind.title, oneStep, dynamic, "epochs chosen \(runs.map { String($0.epochs) }.joined(separator: ", ")); mean of \(seeds)"))
-            context.log("forecasting: \(kind.title) one-step RMSE \(format(rmse(oneStep, Array(values[testStart...])), 2))")
+            context.log("forecasting: \(kind.title) one-step RMSE \(format(try rootMeanSquaredError(yTrue: Array(values[testStart...]), yPred: oneStep), 2))")
         }
 
         let actual = Array(values[testStart...]), testYears = years[testStart...].map(Double.init)
-        let rows = forecasts.map { f in
-            [f.name, format(rmse(f.oneStep, actual), 2), format(mae(f.oneStep, actual), 2), format(rmse(f.dynamic, actual), 2),
-             format(mae(f.dynamic, actual), 2), f.detail]
+        func rmse(_ predicted: [Double]) throws -> Double { try rootMeanSquaredError(yTrue: actual, yPred: predicted) }
+        func mae(_ predicted: [Double]) throws -> Double { try meanAbsoluteError(yTrue: actual, yPred: predicted) }
+        let rows = try forecasts.map { f in
+            [f.name, format(try rmse(f.oneStep), 2), format(try mae(f.oneStep), 2), format(try rmse(f.dynamic), 2),
+             format(try mae(f.dynamic), 2), f.detail]
         }
-        let arOneStep = rmse(forecasts[1].oneStep, actual)
+        let arOneStep = try rmse(forecasts[1].oneStep)
         var figures: [ApplicationFigure] = []
         for f in forecasts.dropFirst(2) {
-            let value = rmse(f.oneStep, actual)
+            let value = try rmse(f.oneStep)
             figures.append(ApplicationFigure(dataset: "sunspots", metric: "one-step RMSE \(years[testStart])–\(years[n - 1]), \(f.name)", value: value,
                                              digits: 2, goal: "< AR \(format(arOneStep, 2))", met: value < arOneStep,
                                              references: "AR(3) / SETAR dynamic 1990–2008 ≈ 24.4 / 23.9"))
         }
         figures.append(ApplicationFigure(dataset: "sunspots", metric: "one-step RMSE, \(forecasts[1].name)", value: arOneStep, digits: 2,
                                          references: "baseline computed by Cortex"))
-        figures.append(ApplicationFigure(dataset: "sunspots", metric: "dynamic RMSE, \(forecasts[1].name)", value: rmse(forecasts[1].dynamic, actual),
+        figures.append(ApplicationFigure(dataset: "sunspots", metric: "dynamic RMSE, \(forecasts[1].name)", value: try rmse(forecasts[1].dynamic),
                                          digits: 2, references: "AR(3) dynamic 1990–2008 ≈ 24.4"))
         let history = Array(max(0, testStart - 30)..<n)
         let quality = ApplicationReport.Section("The series", note: "Checked on reading: a header naming YEAR and SUNACTIVITY, one number per year, no year missing or repeated.", [
@@ -127,14 +129,6 @@ public struct ForecastingApplication: Application {
         }
         return (years, values)
     }
-}
-
-func rmse(_ predicted: [Double], _ actual: [Double]) -> Double {
-    (zip(predicted, actual).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(actual.count)).squareRoot()
-}
-
-func mae(_ predicted: [Double], _ actual: [Double]) -> Double {
-    zip(predicted, actual).reduce(0) { $0 + abs($1.0 - $1.1) } / Double(actual.count)
 }
 
 /// y_t = c + Σ a_i y_{t−i}, fitted by least squares on a series.

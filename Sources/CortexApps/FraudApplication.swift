@@ -57,7 +57,7 @@ public struct FraudApplication: Application {
                                   splits: [("train", split.train), ("validation", split.validation), ("test", split.test)])
         context.log("fraud: \(n) transactions, \(labels.reduce(0, +)) frauds; quality: \(quality.warnings.joined(separator: "; "))")
         let x = matrix(rows), y = Tensor(labels.map { Float($0) }, shape: [n, 1])
-        let scale = Standardizer(selectRows(x, split.train))
+        let scale = Standardizer(fitting: selectRows(x, split.train))
         let (trainX, validationX, testX) = (scale(selectRows(x, split.train)), scale(selectRows(x, split.validation)), scale(selectRows(x, split.test)))
         let labelsOf = { (indices: [Int]) in indices.map { labels[$0] } }
         let epochs = context.quick ? 3 : 30
@@ -69,7 +69,9 @@ public struct FraudApplication: Application {
         let weighted = Loss(name: "weighted_bce", isClassification: false) { output, target in
             binaryCrossEntropyWithLogits(output, target, posWeight: Tensor([weight]))
         }
-        let mlpKeeper = BestWeights(mlp) { try averagePrecision(yTrue: labelsOf(split.validation), scores: Self.scores(mlp, validationX)) }
+        let mlpKeeper = EarlyStopping(score: "validation average precision", higherIsBetter: true) {
+            try averagePrecision(yTrue: labelsOf(split.validation), scores: Self.scores(mlp, validationX))
+        }
         let (_, mlpSeconds) = try timed {
             try Trainer(mlp, Adam(mlp.parameters(), learningRate: 1e-3, weightDecay: 1e-5), loss: weighted)
                 .fit(TensorDataset(inputs: trainX, targets: selectRows(y, split.train)), epochs: epochs, batchSize: 512, seed: context.seed, callbacks: [mlpKeeper])
@@ -78,7 +80,7 @@ public struct FraudApplication: Application {
         let ordinary = split.train.filter { labels[$0] == 0 }
         let autoencoder = MLP(inputSize: names.count, hiddenSizes: [20, 8, 20], outputSize: names.count, seed: context.seed)
         let ordinaryX = scale(selectRows(x, ordinary))
-        let aeKeeper = BestWeights(autoencoder) {
+        let aeKeeper = EarlyStopping(score: "validation average precision", higherIsBetter: true) {
             try averagePrecision(yTrue: labelsOf(split.validation), scores: Self.reconstructionErrors(autoencoder, validationX))
         }
         let (_, aeSeconds) = try timed {
@@ -91,8 +93,8 @@ public struct FraudApplication: Application {
         var sections: [ApplicationReport.Section] = []
         let validationTruth = labelsOf(split.validation), testTruth = labelsOf(split.test)
         for (title, score, seconds, epoch) in [
-            ("MLP 29-64-32-1, frauds weighted ×\(Int(weight.rounded()))", { (x: Tensor) in try Self.scores(mlp, x) }, mlpSeconds, mlpKeeper.bestEpoch),
-            ("autoencoder 29-20-8-20-29 on ordinary rows", { (x: Tensor) in try Self.reconstructionErrors(autoencoder, x) }, aeSeconds, aeKeeper.bestEpoch),
+            ("MLP 29-64-32-1, frauds weighted ×\(Int(weight.rounded()))", { (x: Tensor) in try Self.scores(mlp, x) }, mlpSeconds, mlpKeeper.bestEpoch ?? 0),
+            ("autoencoder 29-20-8-20-29 on ordinary rows", { (x: Tensor) in try Self.reconstructionErrors(autoencoder, x) }, aeSeconds, aeKeeper.bestEpoch ?? 0),
         ] as [(String, (Tensor) throws -> [Double], Double, Int)] {
             let validationScores = try score(validationX), testScores = try score(testX)
             // The threshold: the score that flags at most `reviewRate` of the validation period's ordinary rows.
@@ -144,29 +146,5 @@ public struct FraudApplication: Application {
         model.eval()
         defer { model.train() }
         return noGrad { (model(x) - x).square().mean(dim: 1) }.scalars.map { Double($0) }
-    }
-}
-
-/// Keeps the weights of the epoch with the highest `score` (measured after each epoch) and puts them back when
-/// training ends: model choice by a measure the training step does not report, such as average precision.
-final class BestWeights: Callback {
-    let model: Module
-    let score: () throws -> Double
-    private(set) var bestEpoch = 0
-    private var best = -Double.infinity
-    private var weights: [String: Tensor] = [:]
-
-    init(_ model: Module, score: @escaping () throws -> Double) { (self.model, self.score) = (model, score) }
-
-    func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
-        let value = try score()
-        if value > best {
-            (best, bestEpoch) = (value, record.epoch)
-            weights = model.stateDict().mapValues { $0.copied() }
-        }
-    }
-
-    func trainingDidEnd(_ trainer: Trainer) throws {
-        if !weights.isEmpty { try model.loadStateDict(weights) }
     }
 }

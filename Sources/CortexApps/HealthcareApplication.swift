@@ -5,6 +5,7 @@
 // Diabetes progression (442 patients × 10 baseline measurements): disease progression after a year, by an MLP
 // and by least-squares linear regression; R² and MAE.
 import Cortex
+import CortexEngine
 import CortexModels
 import CortexReport
 import Foundation
@@ -78,7 +79,7 @@ public struct HealthcareApplication: Application {
             // Model choice (the epoch, the temperature) on a fifth of the training folds; the test fold is used once.
             let inner = stratifiedKFold(labels: fold.train.map { malignant[$0] }, k: 5, shuffle: true, seed: context.seed &+ UInt64(f))[0]
             let fit = inner.train.map { fold.train[$0] }, validation = inner.test.map { fold.train[$0] }
-            let scale = Standardizer(selectRows(x, fit))
+            let scale = Standardizer(fitting: selectRows(x, fit))
             let train = TensorDataset(inputs: scale(selectRows(x, fit)), targets: selectRows(y, fit))
             let check = TensorDataset(inputs: scale(selectRows(x, validation)), targets: selectRows(y, validation))
             for (m, spec) in models.enumerated() {
@@ -149,14 +150,14 @@ public struct HealthcareApplication: Application {
         for (f, fold) in folds.enumerated() {
             let inner = kFold(count: fold.train.count, k: 5, shuffle: true, seed: context.seed &+ UInt64(f))[0]
             let fit = inner.train.map { fold.train[$0] }, validation = inner.test.map { fold.train[$0] }
-            let scale = Standardizer(selectRows(x, fit)), targetScale = Standardizer(selectRows(y, fit))
+            let scale = Standardizer(fitting: selectRows(x, fit)), targetScale = Standardizer(fitting: selectRows(y, fit))
             let model = MLP(inputSize: 10, hiddenSizes: [16], outputSize: 1, seed: context.seed &+ UInt64(f))
             try fitChoosingEpoch(model, loss: .mse,
                                  train: TensorDataset(inputs: scale(selectRows(x, fit)), targets: targetScale(selectRows(y, fit))),
                                  validation: TensorDataset(inputs: scale(selectRows(x, validation)), targets: targetScale(selectRows(y, validation))),
                                  epochs: context.quick ? 15 : 500, batchSize: 32, learningRate: 1e-3, weightDecay: 1e-3, patience: 40,
                                  seed: context.seed &+ UInt64(f))
-            let mlp = noGrad { model(scale(selectRows(x, fold.test))) * targetScale.scale + targetScale.mean }.scalars.map { Double($0) }
+            let mlp = noGrad { model(scale(selectRows(x, fold.test))) * targetScale.std + targetScale.mean }.scalars.map { Double($0) }
             // Least squares needs no validation split: it is fitted on every training row.
             let coefficients = try leastSquares(fold.train.map { features[$0] }, fold.train.map { target[$0] })
             let linear = fold.test.map { i in coefficients[0] + zip(features[i], coefficients.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 } }
@@ -206,26 +207,16 @@ func standardDeviation(_ values: [Double]) -> Double {
     return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
 }
 
-/// Ordinary least squares with an intercept: [b0, b1, …] minimising Σ (y − b0 − x·b)², by the normal equations
-/// solved with Gaussian elimination and partial pivoting in Double (the tables here have at most tens of columns).
+/// Ordinary least squares with an intercept: [b0, b1, …] minimising Σ (y − b0 − x·b)², by LAPACK's SVD-based
+/// dgelsd on the design matrix itself (the normal equations would square its condition number, and lose half the
+/// digits of a badly scaled table).
 func leastSquares(_ x: [[Double]], _ y: [Double]) throws -> [Double] {
     let p = (x.first?.count ?? 0) + 1
-    var a = [[Double]](repeating: [Double](repeating: 0, count: p + 1), count: p)
-    for (row, target) in zip(x, y) {
-        let r = [1] + row
-        for i in 0..<p {
-            for j in 0..<p { a[i][j] += r[i] * r[j] }
-            a[i][p] += r[i] * target
-        }
+    guard !x.isEmpty, x.count == y.count, x.allSatisfy({ $0.count == p - 1 }) else {
+        throw DataError("least squares: \(x.count) rows of features against \(y.count) targets")
     }
-    for column in 0..<p {
-        let pivot = (column..<p).max { abs(a[$0][column]) < abs(a[$1][column]) }!
-        guard abs(a[pivot][column]) > 1e-12 else { throw DataError("least squares: the columns are linearly dependent") }
-        a.swapAt(column, pivot)
-        for row in 0..<p where row != column {
-            let factor = a[row][column] / a[column][column]
-            for j in column...p { a[row][j] -= factor * a[column][j] }
-        }
-    }
-    return (0..<p).map { a[$0][p] / a[$0][$0] }
+    // Singular values under 1e-12 of the largest count as zero: columns dependent to 12 digits are dependent.
+    let (solution, rank) = try LAPACK.leastSquares(x.flatMap { [1] + $0 }, rows: x.count, columns: p, y, relativeCutoff: 1e-12)
+    guard rank == p else { throw DataError("least squares: the columns are linearly dependent (rank \(rank) of \(p))") }
+    return solution
 }

@@ -86,8 +86,8 @@ public struct RecommendationApplication: Application {
             for (name, predict, curve) in [(modelNames[0], factorisation.predict, factorisation.curve), (modelNames[1], autorec.predict, autorec.curve)]
                 as [(String, ([Rating]) -> [Double], [Double])] {
                 let predicted = predict(test), truth = test.map { Double($0.stars) }
-                errors[name, default: ([], [])].rmse.append(rmse(predicted, truth))
-                errors[name, default: ([], [])].mae.append(mae(predicted, truth))
+                errors[name, default: ([], [])].rmse.append(try rootMeanSquaredError(yTrue: truth, yPred: predicted))
+                errors[name, default: ([], [])].mae.append(try meanAbsoluteError(yTrue: truth, yPred: predicted))
                 if f == 0 { curves.append(.init("\(name), fold 1", xs: curve.indices.map { Double($0 + 1) }, ys: curve)) }
                 context.log("recommendation: fold \(f + 1) \(name): RMSE \(format(errors[name]!.rmse.last!))")
             }
@@ -224,7 +224,7 @@ final class MatrixFactorisation: Module {
                 loss.backward()
                 optimizer.step()
             }
-            let error = rmse(model.predict(validation), truth)
+            let error = try rootMeanSquaredError(yTrue: truth, yPred: model.predict(validation))
             model.curve.append(error)
             if error < best.rmse { best = (error, model.stateDict().mapValues { $0.copied() }) }
         }
@@ -278,7 +278,7 @@ final class ItemAutoRec: Module {
                 loss.backward()
                 optimizer.step()
             }
-            let error = rmse(predict(model, columns, validation), truth)
+            let error = try rootMeanSquaredError(yTrue: truth, yPred: predict(model, columns, validation))
             curve.append(error)
             if error < best.rmse { best = (error, model.stateDict().mapValues { $0.copied() }) }
         }

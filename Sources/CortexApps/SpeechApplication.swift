@@ -48,7 +48,7 @@ public struct SpeechApplication: Application {
         // Each coefficient standardised with the training recordings' frames.
         let training = all.subset(split.train)
         let trainingFrames = Tensor(training.frames, shape: [training.frames.count / training.featureCount, training.featureCount])
-        let scale = Standardizer(trainingFrames)
+        let scale = Standardizer(fitting: trainingFrames)
         let standardised = SequenceDataset(frames: scale(frames), lengths: lengths, targets: Tensor(labels))
         let (train, validation, test) = (standardised.subset(split.train), standardised.subset(split.validation), standardised.subset(split.test))
 

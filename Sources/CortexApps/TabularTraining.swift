@@ -1,22 +1,8 @@
-// Pieces the table applications share: standardising with training-rows statistics, training with the
-// epoch chosen on a validation split, and temperature scaling for calibrated probabilities.
+// Pieces the table applications share: training with the epoch chosen on a validation split, and temperature
+// scaling for calibrated probabilities.
 import Cortex
 import CortexModels
 import Foundation
-
-/// Column means and standard deviations measured on training rows, applied to any rows (a constant column
-/// is centred and left unscaled).
-struct Standardizer {
-    let mean: Tensor, scale: Tensor
-
-    init(_ rows: Tensor) {
-        mean = rows.mean(dim: 0, keepDim: true)
-        let deviation = rows.standardDeviation(dims: [0], correction: 0, keepDim: true).scalars.map { $0 > 1e-12 ? $0 : 1 }
-        scale = Tensor(deviation, shape: [1, rows.shape[1]])
-    }
-
-    func callAsFunction(_ rows: Tensor) -> Tensor { (rows - mean) / scale }
-}
 
 /// A float32 (rows, columns) tensor from Double rows.
 func matrix(_ rows: [[Double]]) -> Tensor {

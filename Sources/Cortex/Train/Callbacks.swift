@@ -54,35 +54,59 @@ public enum Monitor: String, Sendable {
 
     /// Whether `value` beats `best` (none yet counts as beaten) by more than `minDelta`.
     func isImprovement(_ value: Double, over best: Double?, minDelta: Double = 0, _ trainer: Trainer) -> Bool {
+        Self.isImprovement(value, over: best, minDelta: minDelta, lowerIsBetter: lowerIsBetter(trainer))
+    }
+
+    /// Whether `value` beats `best` (none yet counts as beaten) by more than `minDelta` in the better direction.
+    static func isImprovement(_ value: Double, over best: Double?, minDelta: Double, lowerIsBetter: Bool) -> Bool {
         guard let best else { return true }
-        return lowerIsBetter(trainer) ? value < best - minDelta : value > best + minDelta
+        return lowerIsBetter ? value < best - minDelta : value > best + minDelta
     }
 }
 
 /// Stops training when the monitored value has not improved by `minDelta` for `patience` epochs,
 /// and (by default) puts back the weights of the best epoch.
+///
+/// What is watched is a quantity of the epoch record (`monitor`), or a score measured after each epoch
+/// (`init(score:higherIsBetter:…)`) for model choice by a measure the training step does not report, such as
+/// average precision on a validation set. With `patience: .max` it never stops and only keeps the best weights.
 public final class EarlyStopping: Callback {
-    public let monitor: Monitor, patience: Int, minDelta: Double, restoreBestWeights: Bool
+    /// The record's quantity watched; nil for a score measured by a closure.
+    public let monitor: Monitor?
+    public let patience: Int, minDelta: Double, restoreBestWeights: Bool
     public private(set) var bestEpoch: Int?
-    private var best: Double?
+    /// The best value seen so far.
+    public private(set) var best: Double?
     private var wait = 0
     private var bestWeights: [String: Tensor]?
+    private let name: String
+    private let measure: (EpochRecord) throws -> Double?
+    private let lowerIsBetter: (Trainer) -> Bool
 
     public init(monitor: Monitor = .validationLoss, patience: Int = 5, minDelta: Double = 0, restoreBestWeights: Bool = true) {
         require(patience >= 0 && minDelta >= 0, "EarlyStopping: patience and minDelta must be non-negative")
         (self.monitor, self.patience, self.minDelta, self.restoreBestWeights) = (monitor, patience, minDelta, restoreBestWeights)
+        (name, measure, lowerIsBetter) = (monitor.rawValue, { monitor.value($0) }, { monitor.lowerIsBetter($0) })
+    }
+
+    /// Watches `score()`, measured after each epoch's validation; `name` appears in the stop reason.
+    public init(score name: String, higherIsBetter: Bool, patience: Int = .max, minDelta: Double = 0, restoreBestWeights: Bool = true,
+                _ score: @escaping () throws -> Double) {
+        require(patience >= 0 && minDelta >= 0, "EarlyStopping: patience and minDelta must be non-negative")
+        (monitor, self.patience, self.minDelta, self.restoreBestWeights) = (nil, patience, minDelta, restoreBestWeights)
+        (self.name, measure, lowerIsBetter) = (name, { _ in try score() }, { _ in !higherIsBetter })
     }
 
     public func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
-        guard let value = monitor.value(record) else { return }
-        if monitor.isImprovement(value, over: best, minDelta: minDelta, trainer) {
+        guard let value = try measure(record) else { return }
+        if Monitor.isImprovement(value, over: best, minDelta: minDelta, lowerIsBetter: lowerIsBetter(trainer)) {
             best = value
             bestEpoch = record.epoch
             wait = 0
             if restoreBestWeights { bestWeights = trainer.model.stateDict().mapValues { $0.copied() } }
         } else {
             wait += 1
-            if wait > patience { trainer.requestStop(reason: "early stopping: \(monitor.rawValue) has not improved for \(patience) epochs") }
+            if wait > patience { trainer.requestStop(reason: "early stopping: \(name) has not improved for \(patience) epochs") }
         }
     }
 

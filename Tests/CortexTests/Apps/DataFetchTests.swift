@@ -9,12 +9,12 @@ import Testing
 @Suite("Application data")
 struct DataFetchTests {
     @Test func sha256MatchesTheStandardsExamples() {
-        #expect(SHA256.hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(sha256Hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(sha256Hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         // 56 bytes: the padding needs a second block.
-        #expect(SHA256.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+        #expect(sha256Hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(SHA256.hex(Data(repeating: UInt8(ascii: "a"), count: 1_000_000))
+        #expect(sha256Hex(Data(repeating: UInt8(ascii: "a"), count: 1_000_000))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
@@ -64,9 +64,9 @@ struct DataFetchTests {
         let root = manager.temporaryDirectory.appendingPathComponent("cortex-data-\(UUID())")
         defer { try? manager.removeItem(at: house); try? manager.removeItem(at: root) }
         let store = DataStore(root: root, wheelhouse: house)
-        let wheelHash = SHA256.hex(try Data(contentsOf: house.appendingPathComponent("demo-1.0-py3-none-any.whl")))
+        let wheelHash = sha256Hex(try Data(contentsOf: house.appendingPathComponent("demo-1.0-py3-none-any.whl")))
         // The manifest of the one file: "data.csv <its SHA-256>\n".
-        let manifest = SHA256.hex(Data("data.csv \(SHA256.hex(Data("a,b\n1,2\n".utf8)))\n".utf8))
+        let manifest = sha256Hex(Data("data.csv \(sha256Hex(Data("a,b\n1,2\n".utf8)))\n".utf8))
         func source(count: Int, hash: String) -> DataSource {
             .wheel(requirement: "demo==1.0", file: "demo-1.0-py3-none-any.whl", sha256: wheelHash, files: [],
                    trees: [PinnedTree("demo/", as: "corpus", fileCount: count, sha256: hash)])
@@ -91,7 +91,7 @@ struct DataFetchTests {
         defer { try? manager.removeItem(at: house); try? manager.removeItem(at: root) }
         let store = DataStore(root: root, wheelhouse: house)
         let wheel = house.appendingPathComponent("demo-1.0-py3-none-any.whl")
-        let wheelHash = SHA256.hex(try Data(contentsOf: wheel)), fileHash = SHA256.hex(Data("a,b\n1,2\n".utf8))
+        let wheelHash = sha256Hex(try Data(contentsOf: wheel)), fileHash = sha256Hex(Data("a,b\n1,2\n".utf8))
         func source(wheelHash: String, entry: String = "demo/data.csv", fileHash: String) -> DataSource {
             .wheel(requirement: "demo==1.0", file: "demo-1.0-py3-none-any.whl", sha256: wheelHash,
                    files: [PinnedFile(entry, size: 8, sha256: fileHash)])

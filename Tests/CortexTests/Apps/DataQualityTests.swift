@@ -1,5 +1,6 @@
 // The data-quality checks every table application reports.
 import Testing
+import Foundation
 @testable import CortexApps
 
 @Suite("Data quality")
@@ -39,6 +40,13 @@ struct DataQualityTests {
         let b = try leastSquares(x, y)
         #expect(zip(b, [1.5, 2, -0.5]).allSatisfy { abs($0 - $1) < 1e-9 }, "\(b)")
         #expect(throws: (any Error).self) { try leastSquares(x.map { [$0[0], 2 * $0[0]] }, y) }
+        // A quintic on [1, 2]: the design matrix's condition number is 6e5, so a solver working on it loses about
+        // 6e5 × 1.1e-16 of relative accuracy (7e-11, times a small factor), where the normal equations square it
+        // (4e-5; Gaussian elimination on them was off by 6.7e-6). 1e-8 is a hundred times the first.
+        let powers = (0...50).map { i in (1...5).map { pow(1 + Double(i) / 50, Double($0)) } }
+        let quintic = [1, -2, 3, -1, 0.5, -0.25]
+        let fitted = try leastSquares(powers, powers.map { row in quintic[0] + zip(row, quintic.dropFirst()).map(*).reduce(0, +) })
+        #expect(zip(fitted, quintic).allSatisfy { abs($0 - $1) < 1e-8 }, "\(fitted)")
         // y_t = 3 + 0.6 y_{t−1} − 0.2 y_{t−2}, started away from its mean.
         var series = [10.0, -4.0]
         for t in 2..<40 { series.append(3 + 0.6 * series[t - 1] - 0.2 * series[t - 2]) }

@@ -110,6 +110,28 @@ struct TrainerTests {
         #expect(trainer.stopReason?.contains("early stopping") == true)
     }
 
+    @Test func earlyStoppingOnAMeasuredScoreKeepsTheBestEpochsWeights() throws {
+        // A score the step does not report (higher is better), measured after each epoch: the weights of epoch 2,
+        // its best, are put back when training ends, and without patience set training runs all its epochs.
+        let model = smallClassifier(seed: 2)
+        let trainer = Trainer(model, SGD(model.parameters(), learningRate: 0.05), loss: .crossEntropy)
+        let scores = [0.5, 0.9, 0.7, 0.8]
+        var measured = 0, weightsAtEpoch: [[Float]] = []
+        let keeper = EarlyStopping(score: "made-up score", higherIsBetter: true) {
+            weightsAtEpoch.append(model.parameters().flatMap(\.scalars))
+            defer { measured += 1 }
+            return scores[measured]
+        }
+        try trainer.fit(blobs(count: 100, seed: 1), epochs: 4, batchSize: 20, callbacks: [keeper])
+        #expect(trainer.history.epochs.count == 4 && keeper.bestEpoch == 2 && keeper.best == 0.9)
+        #expect(model.parameters().flatMap(\.scalars) == weightsAtEpoch[1])
+        // With patience, the score stops training as a monitored quantity does.
+        let stopper = EarlyStopping(score: "made-up score", higherIsBetter: false, patience: 0) { 1 }
+        try Trainer(model, SGD(model.parameters(), learningRate: 0.05), loss: .crossEntropy)
+            .fit(blobs(count: 100, seed: 1), epochs: 10, batchSize: 20, callbacks: [stopper])
+        #expect(stopper.bestEpoch == 1)
+    }
+
     @Test func resumingAfterSIGKILLReachesTheUninterruptedWeights() async throws {
         // Named after this test process, which the child knows as its parent: two test runs at once
         // (a developer's and CI's) must not share the directory.
