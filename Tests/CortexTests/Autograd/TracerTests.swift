@@ -1,4 +1,4 @@
-// Ops as data (issue 12, item 4): a forward pass traced to a graph of ops with attributes, shapes,
+// Ops as data: a forward pass traced to a graph of ops with attributes, shapes,
 // parameters and FLOPs — in evaluation mode with gradients off, as `cortex inspect` runs it.
 import Foundation
 import Testing

@@ -81,7 +81,7 @@ struct CommandLineTests {
         #expect(first.hasPrefix("Error: "), "\(run.error)")
     }
 
-    /// Issue 11, item 8: numbers that look like flags reach validation and its message, and bad sizes
+    /// Numbers that look like flags reach validation and its message, and bad sizes
     /// are explained with what they would need.
     @Test func messagesSayWhatWasWrongInPlainWords() throws {
         let epochs = try cortex(["train", "--data", "breast-cancer", "--epochs", "-1"])
@@ -101,7 +101,7 @@ struct CommandLineTests {
         #expect(predictions.status != 0 && !predictions.error.contains("NSCocoaErrorDomain"))
     }
 
-    /// Issue 11, item 4: a table of only the target, more folds than rows or than the smallest class, and a
+    /// A table of only the target, more folds than rows or than the smallest class, and a
     /// config.json with a negative input shape end in a message, not a trap.
     @Test func hostileTablesAndConfigsEndInAMessage() throws {
         let onlyTarget = try writeText("label\na\nb\na\n")
@@ -123,7 +123,7 @@ struct CommandLineTests {
         #expect(negative.status == 1 && negative.error.contains("inputShape [-3] must be 1 to 3 positive sizes"), "\(negative.error)")
     }
 
-    /// Issue 11, items 5, 10 and 11: evaluate and predict read a table the way training did; unseen labels
+    /// Evaluate and predict read a table the way training did; unseen labels
     /// are an error; a numeric target with many distinct whole numbers is a regression.
     @Test func evaluateAndPredictReadTablesAsTrainingDid() throws {
         let table = try writeTable(rows: 200)
@@ -154,7 +154,7 @@ struct CommandLineTests {
         #expect(regression.output.contains("r2 "))
     }
 
-    /// Issue 11, items 3 and 6: an identifier column is left out rather than one-hot encoded into n×n
+    /// An identifier column is left out rather than one-hot encoded into n×n
     /// floats, and nan/inf cells are missing values, not categories.
     @Test func identifierColumnsAndNonFiniteCellsAreHandledAsStated() throws {
         var lines = ["id,x,label"]
@@ -173,7 +173,7 @@ struct CommandLineTests {
         #expect(dropped.status == 0 && dropped.output.contains("5 rows, 2 features"), "\(dropped.output) \(dropped.error)")
     }
 
-    /// Issue 11, item 7: a run directory always holds one consistent run.
+    /// A run directory always holds one consistent run.
     @Test func aRunDirectoryAlwaysHoldsOneConsistentRun() throws {
         let table = try writeTable(rows: 200)
         let run = scratch("consistent")
@@ -223,7 +223,7 @@ struct CommandLineTests {
         #expect(conflicting.status == 1 && conflicting.error.contains("--lr 0.5"), "\(conflicting.error)")
     }
 
-    /// Issue 11, item 9: the demo leaves a complete run directory that evaluate and predict accept.
+    /// The demo leaves a complete run directory that evaluate and predict accept.
     @Test func theDemoWritesARunThatEvaluateAndPredictUse() throws {
         let run = scratch("demo")
         defer { try? FileManager.default.removeItem(atPath: run) }

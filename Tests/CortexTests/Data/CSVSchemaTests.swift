@@ -1,5 +1,5 @@
 // Tables as a newcomer hands them over: identifier columns, nan/inf cells, targets whose task must be
-// guessed, and later tables read with the schema a model was trained on (issue 11, items 3, 5, 6, 10, 11).
+// guessed, and later tables read with the schema a model was trained on.
 import Foundation
 import Testing
 @testable import Cortex

@@ -1,6 +1,5 @@
 // Shapes from files whose element count is fine (zero) but whose layout overflows: each reader throws
-// before any tensor is made, and tensor creation stops with a message instead of an arithmetic trap
-// (issue 11, item 1).
+// before any tensor is made, and tensor creation stops with a message instead of an arithmetic trap.
 import Foundation
 import Testing
 @testable import Cortex

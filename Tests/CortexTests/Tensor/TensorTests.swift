@@ -1,4 +1,5 @@
 // Creation, element types, views, broadcasting and randomness of `Tensor`.
+import Foundation
 import Testing
 @testable import Cortex
 
@@ -117,5 +118,38 @@ struct TensorTests {
     @Test func descriptionShowsValuesShapeAndType() {
         let text = Tensor([1, 2] as [Float]).description
         #expect(text.contains("[1., 2.]") && text.contains("shape=[2]") && text.contains("float32"))
+    }
+
+    @Test func twoThreadsDrawingFromTheSharedGeneratorNeverRepeatOrSkipANumber() async {
+        // In a child process: other tests running in parallel draw from the shared generator too.
+        await #expect(processExitsWith: .success) {
+            manualSeed(42)
+            let draws = 2000, size = 16
+            // Each tensor is drawn whole under the lock, so together the two threads consume exactly the
+            // generator's first 2 × 2000 × 16 numbers, each once.
+            async let a = (0..<draws).map { _ in Tensor.rand([size]).scalars }
+            async let b = (0..<draws).map { _ in Tensor.rand([size]).scalars }
+            let drawn = (await a + b).flatMap { $0 }.sorted()
+            let reference = RandomGenerator(seed: 42)
+            let expected = (0..<(2 * draws * size)).map { _ in reference.nextUniform() }.sorted()
+            let differing = zip(drawn, expected).filter { $0 != $1 }.count
+            if differing > 0 {
+                FileHandle.standardError.write(Data("\(differing) of \(drawn.count) draws differ from the sequence\n".utf8))
+                exit(1)
+            }
+        }
+    }
+
+    @Test func integerLabelsAboveTwoToThe24AreExact() {
+        let big: [Int] = [16_777_217, 2_147_483_647, -2_147_483_648, 123_456_789]
+        let asInt32 = Tensor(big, dtype: .int32)
+        #expect(asInt32.integers == big)
+        #expect(asInt32.to(.int64).integers == big)
+        #expect(Tensor(big).to(.int32).integers == big)
+        #expect(Tensor([300, -1]).to(.uint8).integers == [44, 255])
+        #expect(Tensor([0, 5]).to(.bool).integers == [0, 1])
+        // Batches pick label rows as bytes, never through float32.
+        let data = TensorDataset(inputs: Tensor.zeros([4, 2]), targets: Tensor(big))
+        #expect(data.batch(at: [3, 0, 1]).target.integers == [123_456_789, 16_777_217, 2_147_483_647])
     }
 }

@@ -1,5 +1,5 @@
 // A checkpoint is a file from outside: every value in it is checked before it is used, and one that
-// fails a check leaves the trainer exactly as it was (issue 11, item 2).
+// fails a check leaves the trainer exactly as it was.
 import Foundation
 import Testing
 @testable import Cortex

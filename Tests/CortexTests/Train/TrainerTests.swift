@@ -1,5 +1,6 @@
-// The Trainer: it learns, stops on a non-finite loss keeping the last good checkpoint, stops early,
-// and a run killed with SIGKILL mid-epoch resumes to exactly the weights of an uninterrupted run.
+// The Trainer: it learns, stops on a non-finite loss keeping the last good checkpoint, stops early (on a record's
+// quantity or a measured score, and says when it cannot put the best weights back), and a run killed with SIGKILL
+// mid-epoch, or one with random augmentation, resumes to exactly the weights of an uninterrupted run.
 import Foundation
 import Testing
 @testable import Cortex
@@ -48,6 +49,22 @@ final class Killer: Callback {
     init(epoch: Int, batch: Int) { (self.epoch, self.batch) = (epoch, batch) }
     func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, batches: Int, loss: Double, samples: Int) {
         if epoch == self.epoch && batch == self.batch { kill(getpid(), SIGKILL) }
+    }
+}
+
+/// A layer whose extra tensor a callback can replace, so restoring saved weights must fail. A tensor that
+/// is reassigned after init is declared through `@Param`, so the module's (cached) reflection sees the new one.
+private final class Reshaping: Module, Layer {
+    let linear = Linear(2, 3, generator: RandomGenerator(seed: 1))
+    @Param var extra = Tensor.zeros([3])
+    func callAsFunction(_ input: Tensor) -> Tensor { linear(input) + extra }
+}
+
+private final class ReplaceExtra: Callback {
+    let model: Reshaping
+    init(_ model: Reshaping) { self.model = model }
+    func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
+        if record.epoch == 1 { model.extra = Tensor.zeros([1]) }
     }
 }
 
@@ -164,6 +181,42 @@ struct TrainerTests {
         let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
         #expect(lines.first == "epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds")
         #expect(lines.count == 4 && lines[3].hasPrefix("3,"))
+    }
+
+    @Test func earlyStoppingReportsWeightsItCannotPutBack() throws {
+        let model = Reshaping()
+        let trainer = Trainer(model, SGD(model.parameters(), learningRate: 0.1), loss: .crossEntropy)
+        let stopper = EarlyStopping(monitor: .trainLoss, patience: 0, minDelta: 10)
+        let error = #expect(throws: TrainingError.self) {
+            try trainer.fit(blobs(count: 40, seed: 1), epochs: 5, batchSize: 20,
+                            callbacks: [stopper, ReplaceExtra(model)])
+        }
+        #expect(error?.description.contains("could not put back the weights of epoch 1") == true, "\(String(describing: error))")
+    }
+
+    @Test func aResumedRunWithAugmentationEqualsAnUninterruptedOne() throws {
+        // 4×4 one-channel "images" of two classes; crops and flips make every epoch different.
+        let g = RandomGenerator(seed: 5)
+        let images = Tensor.rand([48, 1, 4, 4], generator: g)
+        let labels = Tensor((0..<48).map { $0 % 2 })
+        let data = TensorDataset(inputs: images + Tensor((0..<48).map { Float($0 % 2) }, shape: [48, 1, 1, 1]), targets: labels)
+        func run(epochs: Int, resumeFrom: URL?, saveTo: URL?) throws -> [Float] {
+            let model = Sequential { Flatten(); Linear(9, 2, generator: RandomGenerator(seed: 1)) }
+            let trainer = Trainer(model, Adam(model.parameters(), learningRate: 0.05), loss: .crossEntropy)
+            if let resumeFrom { try trainer.resume(from: resumeFrom) }
+            let augment = Compose(RandomCrop(size: 3, padding: 0, seed: 7), RandomHorizontalFlip(seed: 8))
+            try trainer.fit(data, epochs: epochs, batchSize: 16, seed: 3, transform: augment,
+                            callbacks: saveTo.map { [Checkpointer(directory: $0)] } ?? [])
+            return model.parameters().flatMap(\.scalars)
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cortex-augment-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let straight = try run(epochs: 4, resumeFrom: nil, saveTo: nil)
+        _ = try run(epochs: 2, resumeFrom: nil, saveTo: directory)
+        let resumed = try run(epochs: 4, resumeFrom: directory.appendingPathComponent("checkpoint.safetensors"), saveTo: nil)
+        #expect(resumed == straight)
+        let archive = try SafetensorsArchive(contentsOf: directory.appendingPathComponent("checkpoint.safetensors"))
+        #expect(archive.metadata["rng.transform.0.crop"] != nil && archive.metadata["rng.transform.1.flip"] != nil)
     }
 }
 

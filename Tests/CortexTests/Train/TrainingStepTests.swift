@@ -1,7 +1,7 @@
 // Model families whose step is not "loss, backward, step" train through the same Trainer: a VAE (a
 // two-term loss and a sampling generator) and a GAN (two optimisers, alternating) on a few hundred
 // Fashion-MNIST images, with callbacks, progress and checkpoints; CortexModels' DCGAN killed with SIGKILL
-// resumes to the weights of an uninterrupted run (issue 12, item 6; the generative-models issue, item 6).
+// resumes to the weights of an uninterrupted run.
 import Foundation
 import Testing
 @testable import Cortex

@@ -1,6 +1,6 @@
-// Modules as the families to come need them (issue 12, item 5): buffers that are declared, not guessed
-// from requiresGrad (and may stay out of the state dict), freezing that keeps a parameter a parameter,
-// Hugging Face key names, updating parameters by name, replacing a child, several inputs and outputs.
+// A module's state: buffers that are declared, not guessed from requiresGrad (and may stay out of the state
+// dict), freezing that keeps a parameter a parameter, Hugging Face key names, updating parameters by name,
+// replacing a child, several inputs and outputs.
 import Foundation
 import Testing
 @testable import Cortex
@@ -40,8 +40,8 @@ private final class Reshaped: Module {
     @Param(key: "gamma") var scale = Tensor.ones([4])
 }
 
-@Suite("Modules v2")
-struct ModuleV2Tests {
+@Suite("Module state")
+struct ModuleStateTests {
     @Test func keysCanBeHuggingFaceNames() {
         let names = Attention().stateDict().keys.sorted()
         #expect(names == ["output.LayerNorm.bias", "output.LayerNorm.weight", "output.dense.bias", "output.dense.weight",
