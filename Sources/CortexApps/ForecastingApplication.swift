@@ -25,7 +25,7 @@ public struct ForecastingApplication: Application {
     static let horizon = 20, window = 12
 
     public func run(_ context: ApplicationContext) throws -> ApplicationResult {
-        let file = try context.store.files(of: sources[0], name: name)[0]
+        let file = try files(ofSource: 0, in: context.store)[0]
         let (years, values) = try Self.readSunspots(file)
         let n = values.count, testStart = n - Self.horizon, validationStart = testStart - Self.horizon
         var forecasts: [(name: String, oneStep: [Double], dynamic: [Double], detail: String)] = []

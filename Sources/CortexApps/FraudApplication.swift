@@ -47,7 +47,7 @@ public struct FraudApplication: Application {
     }
 
     public func run(_ context: ApplicationContext) throws -> ApplicationResult {
-        let file = try context.store.files(of: sources[0], name: name)[0]
+        let file = try files(ofSource: 0, in: context.store)[0]
         // Quick: the first 60,000 rows (about 8 hours, 150 frauds).
         let (rows, names, time, labels) = try Self.readTransactions(file, rowLimit: context.quick ? 60_000 : nil)
         let n = rows.count, trainEnd = n * 6 / 10, validationEnd = n * 8 / 10

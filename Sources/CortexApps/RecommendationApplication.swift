@@ -50,7 +50,7 @@ public struct RecommendationApplication: Application {
     }
 
     public func run(_ context: ApplicationContext) throws -> ApplicationResult {
-        let file = try context.store.files(of: sources[0], name: name)[0]
+        let file = try files(ofSource: 0, in: context.store)[0]
         var (ratings, users, items) = try Self.readRatings(file)
         if context.quick {  // the first 200 users' ratings
             (ratings, users) = (ratings.filter { $0.user < 200 }, 200)

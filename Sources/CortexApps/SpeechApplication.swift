@@ -36,7 +36,7 @@ public struct SpeechApplication: Application {
     }
 
     public func run(_ context: ApplicationContext) throws -> ApplicationResult {
-        let file = try context.store.files(of: sources[0], name: name)[0]
+        let file = try files(ofSource: 0, in: context.store)[0]
         var (frames, labels, lengths) = try Self.readDigits(file)
         if context.quick {  // the first 400 recordings (the file's order is already shuffled)
             let keep = 400, steps = lengths.prefix(keep).reduce(0, +)

@@ -19,7 +19,7 @@ public struct VisionApplication: Application {
     ])]
 
     public func run(_ context: ApplicationContext) throws -> ApplicationResult {
-        let files = try context.store.files(of: sources[0], name: name)
+        let files = try files(ofSource: 0, in: context.store)
         var train = try IDXDataset.load(images: files[0], labels: files[1]), test = try IDXDataset.load(images: files[2], labels: files[3])
         if context.quick {  // 2,000 training and 1,000 test images
             train = train.prefix(2_000)

@@ -1,5 +1,5 @@
-// `cortex app list` and `cortex app run NAME`: the applications on real data, each fetching and checking its
-// data, training, evaluating, and writing reports/apps/NAME/report.html and result.json.
+// `cortex app list`, `cortex app fetch [NAME…]` and `cortex app run NAME`: the applications on real data, each
+// fetching and checking its data, training, evaluating, and writing reports/apps/NAME/report.html and result.json.
 import ArgumentParser
 import Cortex
 import CortexApps
@@ -9,7 +9,7 @@ struct AppCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app",
         abstract: "Applications on real data: fetch, check, train, evaluate and report.",
-        subcommands: [AppListCommand.self, AppRunCommand.self])
+        subcommands: [AppListCommand.self, AppFetchCommand.self, AppRunCommand.self])
 }
 
 struct AppListCommand: ParsableCommand {
@@ -19,6 +19,32 @@ struct AppListCommand: ParsableCommand {
         for app in Applications.all {
             print("\(app.name.padding(toLength: 15, withPad: " ", startingAt: 0)) \(app.summary)")
             print("\(String(repeating: " ", count: 16))data: \(app.sources.map(\.origin).joined(separator: "; "))")
+        }
+    }
+}
+
+struct AppFetchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Fetch and check applications' data (all of them without a name), without running them.")
+
+    @Argument(help: "Applications (cortex app list); all when none is given.")
+    var names: [String] = []
+    @Option(help: "Where fetched data is kept (default: $CORTEX_DATA, else ~/.cache/cortex/data).")
+    var dataDir: String?
+
+    func validate() throws {
+        if let unknown = names.first(where: { Applications.named($0) == nil }) {
+            throw ValidationError("unknown application '\(unknown)'; one of: \(Applications.all.map(\.name).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let store = DataStore(root: dataDir.map { URL(fileURLWithPath: $0) }, log: log)
+        for app in names.isEmpty ? Applications.all : names.compactMap(Applications.named) {
+            do { try app.fetchData(into: store) } catch let error as DataError { throw CLIError("\(app.name): \(error)") }
+            print("\(app.name): \(app.sources.map(\.origin).joined(separator: "; ")) checked")
         }
     }
 }

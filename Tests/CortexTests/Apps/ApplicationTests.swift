@@ -7,8 +7,10 @@ import Testing
 
 @Suite("Applications")
 struct ApplicationTests {
+    /// The application's quick run on data already fetched (scripts/test runs `cortex app fetch` first): a test
+    /// never reaches PyPI or apt-get.
     static func quick(_ name: String) throws -> ApplicationResult {
-        try Applications.named(name)!.run(ApplicationContext(store: DataStore(), quick: true, seed: 0))
+        try Applications.named(name)!.run(ApplicationContext(store: DataStore(fetches: false), quick: true, seed: 0))
     }
 
     static func temporaryFile(_ name: String, _ contents: Data) throws -> URL {

@@ -8,6 +8,10 @@ import Testing
 
 @Suite("Application data")
 struct DataFetchTests {
+    static func errorText(_ body: () throws -> Void) -> String {
+        do { try body(); return "no error" } catch { return "\(error)" }
+    }
+
     @Test func sha256MatchesTheStandardsExamples() {
         #expect(sha256Hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(sha256Hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
@@ -71,6 +75,11 @@ struct DataFetchTests {
             .wheel(requirement: "demo==1.0", file: "demo-1.0-py3-none-any.whl", sha256: wheelHash, files: [],
                    trees: [PinnedTree("demo/", as: "corpus", fileCount: count, sha256: hash)])
         }
+        // A store that does not fetch (the tests' own) names what is missing and how to fetch it, and fetches nothing.
+        let offline = DataStore(root: root, wheelhouse: house, fetches: false)
+        let refusal = Self.errorText { _ = try offline.files(of: source(count: 1, hash: manifest), name: "demo") }
+        #expect(refusal.contains("demo-1.0-py3-none-any.whl") && refusal.contains("cortex app fetch"), "\(refusal)")
+        #expect(!manager.fileExists(atPath: root.appendingPathComponent("demo").path))
         let wrong = (try? store.files(of: source(count: 2, hash: manifest), name: "demo")).map { "\($0)" } ?? "refused"
         #expect(wrong == "refused" && !manager.fileExists(atPath: root.appendingPathComponent("demo").path))
         let folder = try store.files(of: source(count: 1, hash: manifest), name: "demo")[0]
