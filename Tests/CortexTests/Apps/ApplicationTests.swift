@@ -47,6 +47,12 @@ struct ApplicationTests {
     @Test func forecastingQuickRunComparesNetworksWithTheBaselines() throws {
         let result = try Self.quick("forecasting")
         #expect(result.figures.count == 4 && result.figures.allSatisfy { $0.value.isFinite && $0.value > 0 })
+        // Forecasting each year as the last one (the naive row of the report) scores 27.2 one step ahead and 60.3
+        // dynamically. The quick networks score 12.8 (MLP) and 14.4 (LSTM), AR(9) 14.8 and 15.2; networks that
+        // ignore their inputs (the lags multiplied by 0) scored 54.0 and 53.6.
+        let value = { (prefix: String) in result.figures.first { $0.metric.hasPrefix(prefix) }?.value ?? .nan }
+        #expect(value("one-step RMSE 1989–2008, MLP") < 22 && value("one-step RMSE 1989–2008, LSTM") < 22, "\(result.figures.map(\.value))")
+        #expect(value("one-step RMSE, AR") < 20 && value("dynamic RMSE, AR") < 40, "\(result.figures.map(\.value))")
         let html = result.report.html()
         #expect(html.contains("naive (last year)") && html.contains("One step ahead") && html.contains("1989–2008"))
     }
@@ -85,8 +91,11 @@ struct ApplicationTests {
     @Test func fraudQuickRunScoresBothDetectorsOnATimeOrderedSplit() throws {
         let result = try Self.quick("fraud")
         #expect(result.figures.count == 4 && result.figures.allSatisfy { $0.value.isFinite })
-        let mlpAUC = result.figures.first { $0.metric.hasPrefix("test ROC-AUC, MLP") }?.value ?? 0
-        #expect(mlpAUC > 0.8, "three epochs on 36,000 transactions already rank frauds high: \(mlpAUC)")
+        let value = { (prefix: String) in result.figures.first { $0.metric.hasPrefix(prefix) }?.value ?? 0 }
+        // Scores that rank at random give a ROC-AUC of 0.5 and an average precision of the fraud rate (0.2 %);
+        // the quick run gave 0.90 and 0.58 (MLP), 0.76 and 0.016 (autoencoder).
+        #expect(value("test ROC-AUC, MLP") > 0.8, "three epochs on 36,000 transactions already rank frauds high: \(result.figures.map(\.value))")
+        #expect(value("test average precision, MLP") > 0.2 && value("test ROC-AUC, autoencoder") > 0.65, "\(result.figures.map(\.value))")
         let html = result.report.html()
         #expect(html.contains("60000 × 30") && html.contains("Precision–recall, test") && html.contains("frauds caught"))
     }

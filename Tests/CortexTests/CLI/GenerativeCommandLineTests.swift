@@ -32,12 +32,16 @@ struct GenerativeCommandLineTests {
         for text in expected[kind]! { #expect(report.contains(text), "\(kind) report lacks \(text)") }
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("generative-model.json"))) as! [String: Any]
         let results = config["results"] as! [String: Double]
+        // Each bound is one an untrained model misses. Trained at --lr 1e-12 (the weights do not move) the same runs
+        // gave: reconstruction MSE 0.172 (ae, dae, a decoder answering about 0.5 for every pixel; ssl 0.167), negative
+        // ELBO 545 and 544 (vae, cvae: 784 · ln 2 ≈ 543 at p = 0.5), RBM pseudo-likelihood −542 and reconstruction 135.
+        // Trained as here: 0.116, 0.120 and 0.118; 441 and 446; −366 and 65.
         switch kind {
-        case "ae", "dae": #expect(results["mse"]! > 0 && results["mse"]! < 0.2)
-        case "vae", "cvae": #expect(results["negative_elbo"]! > 100 && results["negative_elbo"]! < 600)
-        case "rbm": #expect(results["reconstruction"]! > 0 && results["pseudo_likelihood"]! < 0)
+        case "ae", "dae": #expect(results["mse"]! > 0 && results["mse"]! < 0.15, "\(results)")
+        case "vae", "cvae": #expect(results["negative_elbo"]! > 100 && results["negative_elbo"]! < 500, "\(results)")
+        case "rbm": #expect(results["reconstruction"]! < 100 && results["pseudo_likelihood"]! > -450, "\(results)")
         case "dbn": #expect(results["accuracy"]! > 0.2)
-        case "ssl": #expect(results["probe_accuracy"]! > 0.3 && results["untrained_probe_accuracy"]! > 0 && results["mse"]! < 0.2, "\(results)")
+        case "ssl": #expect(results["probe_accuracy"]! > 0.3 && results["untrained_probe_accuracy"]! > 0 && results["mse"]! < 0.15, "\(results)")
         default: #expect(results.isEmpty)
         }
 
