@@ -40,8 +40,8 @@ struct DemoCommand: ParsableCommand {
         let outputDirectory = directory.staging
         let config = RunConfig(model: "cnn", hidden: [], inputShape: [1, 28, 28], outputs: 10, isClassification: true,
                                classNames: IDXDataset.fashionMNISTClassNames, featureNames: [], seed: seed,
-                               training: RunConfig.Training(data: "fashion-mnist-subset", optimizer: "adam", learningRate: 2e-3,
-                                                            batchSize: 64, schedule: "none", testFraction: 0.25, epochs: epochs))
+                               training: RunConfig.Training(data: "fashion-mnist-subset", optimizer: .adam, learningRate: 2e-3,
+                                                            batchSize: 64, schedule: .none, testFraction: 0.25, epochs: epochs))
         try config.write(to: outputDirectory)
         let trainSet = TensorDataset(inputs: train.images, targets: train.labels), testSet = TensorDataset(inputs: test.images, targets: test.labels)
         let checks = RunInsights.dataChecks(train: trainSet, test: testSet, isImage: true, isClassification: true,

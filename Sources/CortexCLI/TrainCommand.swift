@@ -35,14 +35,14 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Examples per batch (default 64).")
     var batchSize: Int?
 
-    @Option(help: "adam, adamw, sgd, rmsprop or adagrad (default adam).")
-    var optimizer: String?
+    @Option(help: "The optimiser (default adam; sgd has momentum 0.9).")
+    var optimizer: OptimizerChoice?
 
     @Option(name: [.customLong("lr"), .customLong("learning-rate")], parsing: .unconditional, help: "Learning rate (default 0.001).")
     var learningRate: Float?
 
-    @Option(help: "Learning-rate schedule: none, cosine (to 0 over the run) or step (halve every third of the run).")
-    var schedule: String?
+    @Option(help: "Learning-rate schedule (default none): cosine anneals to 0 over the run, step halves the rate every third of it.")
+    var schedule: ScheduleChoice?
 
     @Option(parsing: .unconditional, help: "Random seed for weights, splits and shuffling (default 0).")
     var seed: UInt64?
@@ -75,12 +75,6 @@ struct TrainCommand: ParsableCommand {
         if let learningRate {
             guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--lr must be a positive number, not \(learningRate)") }
         }
-        if let optimizer, !Self.optimizers.contains(optimizer) {
-            throw ValidationError("unknown --optimizer '\(optimizer)': use \(Self.optimizers.joined(separator: ", "))")
-        }
-        if let schedule, !["none", "cosine", "step"].contains(schedule) {
-            throw ValidationError("unknown --schedule '\(schedule)': use none, cosine or step")
-        }
         if let testFraction { guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1, not \(testFraction)") } }
         if let cv, cv < 2 { throw ValidationError("--cv needs at least 2 folds, not \(cv)") }
         if let latent, latent < 1 || latent > 4096 { throw ValidationError("--latent must be between 1 and 4096, not \(latent)") }
@@ -94,8 +88,6 @@ struct TrainCommand: ParsableCommand {
         if resume && overwrite { throw ValidationError("--resume and --overwrite cannot be used together") }
         if cv != nil && (resume || overwrite) { throw ValidationError("--cv writes no run directory; it takes neither --resume nor --overwrite") }
     }
-
-    static let optimizers = ["adam", "adamw", "sgd", "rmsprop", "adagrad"]
 
     static func hiddenSizes(_ text: String) throws -> [Int] {
         let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -137,8 +129,8 @@ struct TrainCommand: ParsableCommand {
             training: RunConfig.Training(
                 data: data, dataDir: source.dataDir ?? old?.dataDir, csv: source.csv ?? old?.csv, target: source.target ?? old?.target,
                 missing: source.missing ?? old?.missing, limit: source.limit ?? old?.limit,
-                optimizer: optimizer ?? old?.optimizer ?? "adam", learningRate: learningRate ?? old?.learningRate ?? 1e-3,
-                batchSize: batchSize ?? old?.batchSize ?? 64, schedule: schedule ?? old?.schedule ?? "none",
+                optimizer: optimizer ?? old?.optimizer ?? .adam, learningRate: learningRate ?? old?.learningRate ?? 1e-3,
+                batchSize: batchSize ?? old?.batchSize ?? 64, schedule: schedule ?? old?.schedule ?? ScheduleChoice.none,
                 testFraction: testFraction ?? old?.testFraction ?? 0.2, epochs: epochs ?? old?.epochs ?? 10))
     }
 
@@ -297,22 +289,12 @@ struct TrainCommand: ParsableCommand {
         let network = try config.makeModel()
         if syncBatchNorm { SyncBatchNorm.convert(network) }
         let parameters = network.parameters()
-        let optimizer: Optimizer = switch options.optimizer {
-        case "sgd": SGD(parameters, learningRate: options.learningRate, momentum: 0.9)
-        case "adamw": AdamW(parameters, learningRate: options.learningRate)
-        case "rmsprop": RMSprop(parameters, learningRate: options.learningRate)
-        case "adagrad": Adagrad(parameters, learningRate: options.learningRate)
-        default: Adam(parameters, learningRate: options.learningRate)
-        }
+        let optimizer = options.optimizer.make(parameters, learningRate: options.learningRate)
         let trainer = Trainer(network, optimizer, loss: data.isClassification ? .crossEntropy : .mse)
         trainer.collective = collective
         var callbacks: [any Callback] = quiet ? [] : [ProgressBar(totalEpochs: options.epochs)]
         var stateful: [any Callback] = []
-        switch options.schedule {
-        case "cosine": stateful.append(ScheduleStepper(CosineAnnealingLR(optimizer, tMax: options.epochs)))
-        case "step": stateful.append(ScheduleStepper(StepLR(optimizer, stepSize: max(1, options.epochs / 3), gamma: 0.5)))
-        default: break
-        }
+        if let schedule = options.schedule.make(optimizer, epochs: options.epochs) { stateful.append(ScheduleStepper(schedule)) }
         callbacks += stateful
         if let checkpointToResume { try trainer.resume(from: checkpointToResume, callbacks: stateful) }
         if let diagnostics {
@@ -421,3 +403,7 @@ struct TrainCommand: ParsableCommand {
         }
     }
 }
+
+// The command line takes the training choices by name, and an unknown one is refused with the valid ones listed.
+extension OptimizerChoice: ExpressibleByArgument {}
+extension ScheduleChoice: ExpressibleByArgument {}

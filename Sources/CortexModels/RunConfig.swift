@@ -58,15 +58,15 @@ public struct RunConfig: Codable, Sendable {
         public var target: String?
         public var missing: String?
         public var limit: Int?
-        public var optimizer: String
+        public var optimizer: OptimizerChoice
         public var learningRate: Float
         public var batchSize: Int
-        public var schedule: String
+        public var schedule: ScheduleChoice
         public var testFraction: Double
         public var epochs: Int
 
         public init(data: String, dataDir: String? = nil, csv: String? = nil, target: String? = nil, missing: String? = nil,
-                    limit: Int? = nil, optimizer: String, learningRate: Float, batchSize: Int, schedule: String,
+                    limit: Int? = nil, optimizer: OptimizerChoice, learningRate: Float, batchSize: Int, schedule: ScheduleChoice,
                     testFraction: Double, epochs: Int) {
             (self.data, self.dataDir, self.csv, self.target, self.missing, self.limit) = (data, dataDir, csv, target, missing, limit)
             (self.optimizer, self.learningRate, self.batchSize, self.schedule, self.testFraction, self.epochs) =

@@ -73,6 +73,8 @@ struct CommandLineTests {
         ["train", "--csv", "/tmp", "--target", "y"],
         ["predict", "--run", "/tmp", "--input", "/tmp"],
         ["train", "--data", "breast-cancer", "--missing", "sometimes"],
+        ["train", "--data", "breast-cancer", "--optimizer", "adamx"],
+        ["train", "--data", "breast-cancer", "--schedule", "linear"],
     ])
     func badInputEndsInOneLineAndNonZeroExit(arguments: [String]) throws {
         let run = try cortex(arguments)
