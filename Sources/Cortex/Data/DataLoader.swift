@@ -170,15 +170,15 @@ final class PendingBatch: @unchecked Sendable {
 
     func wait() -> Batch {
         work.finished.wait()
-        let batch = work.result!
-        work.finished.signal()   // for deinit's wait
-        return batch
+        return work.result!
     }
 
     deinit {
+        // Called off if not begun; waited for if loading (the work signals once it is done); nothing to wait for
+        // once done, whether or not `wait()` took the batch.
         let loading = work.state.withLock { state -> Bool in
             if state == .queued { state = .calledOff }
-            return state == .loading || state == .done
+            return state == .loading
         }
         if loading { work.finished.wait() }
     }
