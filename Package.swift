@@ -1,9 +1,11 @@
 // swift-tools-version:6.0
 // Cortex: a deep-learning framework in Swift. The stack, bottom to top:
 // CBLAS / CCortexKernels (C) -> CortexEngine (the device boundary: Backend protocol, CPU and simulated
-// backends) -> Cortex (tensors, autograd, ops, nn, optim, data, metrics, train, io) -> CortexModels
-// (ready architectures) and CortexReport (HTML reports) -> CortexApps (applications on real data) and CortexDistributed
-// (MPI collectives, on Open MPI) -> CortexCLI (the `cortex` command). Each target
+// backends) -> CortexCore (tensors, autograd, ops, nn, optim, datasets and the loader, train, io) ->
+// CortexData (file formats and data sets), CortexMetrics (evaluation), CortexExplain (attributions and training
+// diagnostics), side by side -> Cortex (the umbrella: `import Cortex` re-exports those four) -> CortexModels
+// (ready architectures) and CortexReport (HTML reports) -> CortexApps (applications on real data) and
+// CortexDistributed (MPI collectives, on Open MPI) -> CortexCLI (the `cortex` command). Each target
 // imports only the ones below it.
 import PackageDescription
 
@@ -11,6 +13,7 @@ let package = Package(
     name: "Cortex",
     products: [
         .library(name: "Cortex", targets: ["Cortex"]),
+        .library(name: "CortexCore", targets: ["CortexCore"]),
         .library(name: "CortexModels", targets: ["CortexModels"]),
         .library(name: "CortexReport", targets: ["CortexReport"]),
         .library(name: "CortexApps", targets: ["CortexApps"]),
@@ -46,18 +49,31 @@ let package = Package(
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
         ),
         .target(name: "CortexEngine", dependencies: ["CBLAS", "CCortexKernels"]),
-        .target(name: "Cortex", dependencies: ["CortexEngine", "CZlib"]),
+        // Tensors, autograd, ops, layers, optimisers, datasets and the loader, the Trainer and checkpoints: all a
+        // program needs to define, train, save and run a model.
+        .target(name: "CortexCore", dependencies: ["CortexEngine"]),
+        // Reading data from files: CSV, IDX, NPY/NPZ, zip and gzip, text corpora and folders, WordPiece, and
+        // the data sets Cortex knows by name (Fashion-MNIST).
+        .target(name: "CortexData", dependencies: ["CortexCore", "CortexEngine", "CZlib"]),
+        // Evaluation: scikit-learn-exact classification and regression metrics, ROC/PR, calibration,
+        // cross-validation, the Fréchet distance.
+        .target(name: "CortexMetrics", dependencies: ["CortexCore", "CortexEngine"]),
+        // Why a model decides (gradient attributions, Grad-CAM, occlusion, permutation importance, projections)
+        // and how its training went (diagnostics and plain-language verdicts).
+        .target(name: "CortexExplain", dependencies: ["CortexCore", "CortexMetrics", "CortexEngine"]),
+        // The umbrella: one file of re-exports, so user code says `import Cortex`.
+        .target(name: "Cortex", dependencies: ["CortexCore", "CortexData", "CortexMetrics", "CortexExplain"]),
         // Self-contained HTML reports of a run (curves, confusion matrix, ROC, sample images as PNG), kept
         // out of the core so a model served from `import Cortex` carries no report code.
         .target(name: "CortexReport", dependencies: ["Cortex", "CZlib"]),
         // Ready architectures built from Cortex layers (MLP, CNNs) and the text layer spec.
-        .target(name: "CortexModels", dependencies: ["Cortex"]),
+        .target(name: "CortexModels", dependencies: ["CortexCore", "CortexData", "CortexMetrics"]),
         // The applications on real data (`cortex app`): fetching and checking each data set, its models,
         // evaluation and report.
         .target(name: "CortexApps", dependencies: ["Cortex", "CortexModels", "CortexReport",
                                                    .product(name: "Crypto", package: "swift-crypto")]),
         // Training across processes and machines: MPI collectives on tensors.
-        .target(name: "CortexDistributed", dependencies: ["Cortex", "CMPI"]),
+        .target(name: "CortexDistributed", dependencies: ["CortexCore", "CMPI"]),
         // The `cortex` command. Its module is CortexCLI so it never collides with `Cortex` on
         // case-insensitive file systems.
         .executableTarget(
@@ -68,7 +84,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CortexTests",
-            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexApps", "CortexDistributed", "CortexEngine", "CZlib"],
+            dependencies: ["Cortex", "CortexCore", "CortexData", "CortexMetrics", "CortexExplain", "CortexModels",
+                           "CortexReport", "CortexApps", "CortexDistributed", "CortexEngine", "CZlib"],
             exclude: ["Resources"]
         ),
     ],

@@ -2,7 +2,7 @@
 // shard of every global batch, train as one process would on the whole batch — rank 0's weights broadcast at the
 // start, each step's gradients averaged (weighted by each replica's example count) in buckets sent while backward
 // runs, and the epoch's sums added up.
-import Cortex
+import CortexCore
 
 /// `trainer.collective = try DataParallel(group)` before `fit`; `fit`'s batch size is then per replica.
 public final class DataParallel: TrainingCollective {

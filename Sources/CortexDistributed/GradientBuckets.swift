@@ -4,7 +4,7 @@
 // computed. MPI needs host memory that stays put until a non-blocking call completes, so each bucket owns a
 // host buffer, allocated once and reused every step.
 import CMPI
-import Cortex
+import CortexCore
 
 /// The buckets of one model's parameters; `DataParallel` keeps one per parameter list and reuses it each step.
 final class GradientBuckets: GradientAveraging {

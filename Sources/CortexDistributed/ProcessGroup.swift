@@ -3,7 +3,7 @@
 // collective reads the tensor through the backend and writes the result back the same way (one host copy each
 // way), so it works on every backend, the simulated device included; MPI itself only ever sees host arrays.
 import CMPI
-import Cortex
+import CortexCore
 import Foundation
 
 /// How `ProcessGroup.allReduce` combines the ranks' values.

@@ -1,6 +1,6 @@
 // Training steps for the autoencoders and the VAE, so that each trains through `Trainer` with its callbacks,
 // checkpoints and exact resume.
-import Cortex
+import CortexCore
 
 /// A penalty that keeps an autoencoder's code sparse.
 public enum SparsityPenalty: Sendable, Equatable {

@@ -3,7 +3,7 @@
 // feature extractor (`encode`) — and what the decoder cannot rebuild is what the code left out. Denoising
 // (noise on the input only, see `GaussianNoise` and `MaskingNoise`) and sparsity penalties
 // (`AutoencoderStep`) train the same models to learn sturdier codes.
-import Cortex
+import CortexCore
 
 /// An encoder to a flat code and a decoder back to the input's shape, as `Autoencoder`, `ConvAutoencoder` and
 /// the VAE's deterministic half are.

@@ -1,7 +1,8 @@
 // A BERT encoder in Hugging Face's layout (`embeddings.word_embeddings.weight`,
 // `encoder.layer.0.attention.self.query.weight`, `…output.LayerNorm.bias`), so checkpoints such as
 // all-MiniLM-L6-v2 load by name from their model.safetensors.
-import Cortex
+import CortexCore
+import CortexData
 import Foundation
 
 /// The hyper-parameters of a BERT model, read from Hugging Face's config.json.

@@ -1,7 +1,7 @@
 // Training a restricted Boltzmann machine through `Trainer`: the step computes the contrastive-divergence
 // gradient itself (no autograd) and hands it to an ordinary optimiser, so momentum, weight decay,
 // schedules, checkpoints and exact resume all work as for any other model.
-import Cortex
+import CortexCore
 
 public final class ContrastiveDivergenceStep: TrainingStep {
     public let rbm: RBM

@@ -1,5 +1,5 @@
 // A small convolutional network for 28×28 grayscale images (Fashion-MNIST, MNIST).
-import Cortex
+import CortexCore
 
 /// Two conv blocks (3×3 convolution, batch norm, ReLU, 2×2 max pooling) and a linear classifier
 /// with dropout: 1×28×28 → 32×14×14 → 64×7×7 → classes. With 10 classes it has 50,378 parameters,

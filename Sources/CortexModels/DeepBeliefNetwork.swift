@@ -3,7 +3,7 @@
 // data, each next one on the hidden probabilities of those below — it is then either unrolled into an MLP
 // whose weights start where the machines ended (and fine-tuned by backpropagation), or run as a
 // generative model: Gibbs sampling in the top machine, then one pass down through the others.
-import Cortex
+import CortexCore
 
 public final class DeepBeliefNetwork: Module, Layer {
     /// The machines from the data upwards: machines[i] has sizes[i] visible and sizes[i + 1] hidden units.

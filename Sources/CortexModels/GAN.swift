@@ -5,7 +5,7 @@
 // (a conditional GAN), so images can be asked for by class.
 //
 // Images are in [0, 1] outside the model and in [−1, 1] inside it (the generator ends in tanh, as DCGAN's).
-import Cortex
+import CortexCore
 
 /// Noise (and a label) → (C, H, W) image in [−1, 1]: ConvTranspose2d from 1×1 to (H/4, W/4), then two stride-2
 /// ConvTranspose2d doublings, BatchNorm and ReLU between, tanh at the end.

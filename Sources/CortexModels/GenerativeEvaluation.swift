@@ -1,6 +1,6 @@
 // Test-set figures of the generative models, in batches with nothing recorded: what `cortex train` reports and
 // what the benchmark compares with PyTorch.
-import Cortex
+import CortexCore
 
 extension Autoencoding {
     /// Mean squared error of the reconstructions of `images` (batch,) + inputShape, per value.

@@ -1,7 +1,7 @@
 // Character-level language models: an LSTM and a small GPT (decoder-only, causal, learned positions,
 // optional weight tying, a key/value cache for generation), the step that trains them through Trainer,
 // and sampling with temperature and top-k.
-import Cortex
+import CortexCore
 import Foundation
 
 /// A model of the next token: ids (B, T) in, logits (B, T, vocabulary) out, and generation one token at a time.

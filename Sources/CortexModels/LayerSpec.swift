@@ -1,7 +1,7 @@
 // Building a Sequential model from a one-line text spec, with shapes inferred layer by layer, so
 // the command line can train architectures without Swift code:
 //   "conv(32,3,padding=1), bn, relu, maxpool(2), flatten, dropout(0.25), linear(10)"
-import Cortex
+import CortexCore
 import Foundation
 
 /// A layer spec that cannot be built, with the offending item and the reason.

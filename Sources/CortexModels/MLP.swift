@@ -1,5 +1,5 @@
 // A multilayer perceptron: the model of first resort for tables and flattened images.
-import Cortex
+import CortexCore
 
 /// Linear layers with an activation (and optional dropout) between them; the input is flattened
 /// from axis 1, so images work as well as table rows.

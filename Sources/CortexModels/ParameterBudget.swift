@@ -1,6 +1,7 @@
 // Refusing a model that cannot be allocated, before any of it is: sizes from a command line or a
 // config file are counted with overflow checks and compared with the machine's memory.
-import Cortex
+import CortexCore
+import CortexData
 import Foundation
 
 /// A model whose parameters would not fit in memory (or whose count overflows).

@@ -4,7 +4,7 @@
 // log-likelihood is the data's correlations minus the model's, and a short Gibbs chain stands in for
 // the model's. Conventions follow Hinton's "A Practical Guide to Training RBMs" (2010): probabilities,
 // not samples, wherever a sample would only add noise to the statistics.
-import Cortex
+import CortexCore
 
 /// The kind of the visible units.
 public enum VisibleUnits: String, Sendable, Codable {

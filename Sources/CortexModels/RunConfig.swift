@@ -1,7 +1,9 @@
 // A trained run's config.json: everything needed to rebuild its model, prepare inputs for it the way
 // training did, and continue its training. It is a file from outside like any other, so reading it
 // checks every field before a model is sized from it.
-import Cortex
+import CortexCore
+import CortexData
+import CortexMetrics
 import Foundation
 
 /// A config.json that cannot be used, with the field and the reason.

@@ -1,6 +1,7 @@
 // Sentence embeddings as sentence-transformers makes them: WordPiece ids, a BERT encoder, mean pooling
 // over the real tokens, L2 normalisation — all-MiniLM-L6-v2's pipeline.
-import Cortex
+import CortexCore
+import CortexData
 import Foundation
 
 public final class SentenceEncoder {

@@ -1,6 +1,6 @@
 // Classifying whole sequences of different lengths: a 1-D convolutional network to set beside the recurrent
 // `SequenceNetwork`, and the training step that feeds either one its batches' lengths.
-import Cortex
+import CortexCore
 
 /// A model that reads (batch, time, features) with per-sequence lengths.
 public protocol SequenceModel: Layer, Module {

@@ -1,6 +1,6 @@
 // A recurrent network over sequences of vectors (audio features, sensor readings, the lags of a series)
 // with a linear head: classification or regression of whole sequences, each with its own length.
-import Cortex
+import CortexCore
 
 /// (batch, time, features) → (batch, outputs): an LSTM or GRU (optionally bidirectional and stacked) whose
 /// outputs are pooled over each sequence's real steps — their mean, or the final state — and a Linear head.

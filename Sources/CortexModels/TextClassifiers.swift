@@ -1,6 +1,7 @@
 // Text classifiers over WordPiece ids (B, L), 0 marking padding: a pretrained BERT encoder fine-tuned with
 // a linear head on its mean-pooled states, and a bidirectional LSTM trained from scratch.
-import Cortex
+import CortexCore
+import CortexData
 import Foundation
 
 /// Token ids padded with 0 to `length` ([CLS] … [SEP], cut to fit) for every text, as an int64 (N, length) tensor.
@@ -35,7 +36,7 @@ public final class BertClassifier: Module, Layer {
     public func callAsFunction(_ ids: Tensor) -> Tensor {
         let mask = ids.ne(0).to(.float32)
         var pooled = maskedMean(encoder(ids, attentionMask: mask), mask: mask)
-        if training && dropout > 0 { pooled = Cortex.dropout(pooled, probability: dropout, generator: dropoutGenerator) }
+        if training && dropout > 0 { pooled = CortexCore.dropout(pooled, probability: dropout, generator: dropoutGenerator) }
         return classifier(pooled)
     }
 }

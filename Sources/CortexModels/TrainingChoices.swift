@@ -1,7 +1,7 @@
 // The optimiser and learning-rate schedule a run trains with, by name: what `cortex train --optimizer` and
 // `--schedule` take and a run's config.json keeps. Reading a name that is not one of them is an error that names
 // it and the valid ones, where a string would have fallen through to a default.
-import Cortex
+import CortexCore
 
 /// An optimiser by the name the command line and config.json use.
 public enum OptimizerChoice: String, CaseIterable, Sendable, Codable {

@@ -4,7 +4,7 @@
 // log p(x) ≥ E_q[log p(x | z)] − KL(q(z | x) ‖ N(0, I)), which also makes the codes of the prior decode to
 // plausible data: sampling is decoding z ~ N(0, I). With `classes`, every part also sees the example's label
 // (a conditional VAE), so samples can be asked for by class.
-import Cortex
+import CortexCore
 
 public final class VariationalAutoencoder: Module, Layer {
     /// Flatten, then Linear + ReLU layers: the encoder's shared trunk.

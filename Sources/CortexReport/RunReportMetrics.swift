@@ -1,4 +1,4 @@
-// Building report rows straight from the evaluation toolkit's results (Sources/Cortex/Metrics), so
+// Building report rows straight from the evaluation toolkit's results (CortexMetrics), so
 // a report is filled with what the metrics computed rather than re-derived numbers.
 import Cortex
 

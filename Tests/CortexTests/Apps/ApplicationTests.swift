@@ -2,7 +2,7 @@
 // its data readers on damaged files: a clear error naming the file and the problem.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexApps
 
 @Suite("Applications")

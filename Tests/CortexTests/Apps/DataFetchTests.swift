@@ -3,7 +3,7 @@
 // without leaving anything behind, then succeeds and catches a file truncated afterwards.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexApps
 
 @Suite("Application data")

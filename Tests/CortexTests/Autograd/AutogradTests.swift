@@ -1,7 +1,7 @@
 // The autograd machinery itself: accumulation, no-grad scopes, detach, freeing the graph.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Autograd")
 struct AutogradTests {

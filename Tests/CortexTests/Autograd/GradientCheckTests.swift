@@ -1,6 +1,7 @@
 // Every differentiable op against central finite differences, on random inputs and random shapes.
 import Testing
-@testable import Cortex
+import Cortex
+@testable import CortexCore
 
 /// One op to check: a name, inputs drawn from a seeded generator, and the function of them.
 struct GradCase: CustomTestStringConvertible, @unchecked Sendable {

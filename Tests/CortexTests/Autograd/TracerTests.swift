@@ -2,7 +2,8 @@
 // parameters and FLOPs — in evaluation mode with gradients off, as `cortex inspect` runs it.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
+@testable import CortexCore
 import CortexModels
 
 @Suite("Tracer")

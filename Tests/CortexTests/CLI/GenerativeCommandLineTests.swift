@@ -4,7 +4,7 @@
 // resumes to exactly the weights of an uninterrupted run.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Generative models on the command line")
 struct GenerativeCommandLineTests {

@@ -2,7 +2,8 @@
 // values under each policy, malformed files, and scikit-learn's breast-cancer table when it is installed.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
+@testable import CortexData
 
 private func table(_ text: String, _ options: CSVOptions = CSVOptions()) throws -> CSVTable {
     try CSVTable.parse(Data(text.utf8), path: "test.csv", options: options)

@@ -2,7 +2,7 @@
 // guessed, and later tables read with the schema a model was trained on.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 private func table(_ text: String, _ options: CSVOptions = CSVOptions(), schema: CSVSchema? = nil) throws -> CSVTable {
     try CSVTable.parse(Data(text.utf8), path: "t.csv", schema: schema, options: options)

@@ -1,7 +1,8 @@
 // DataLoader batching and shuffling, transforms, and the splits.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
+@testable import CortexCore
 import CortexEngine
 
 @Suite("DataLoader")

@@ -3,7 +3,7 @@
 import CZlib
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 /// A fresh directory, removed after `body`.
 func withScratchDirectory(_ body: (URL) throws -> Void) throws {

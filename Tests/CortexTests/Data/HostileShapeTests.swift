@@ -2,7 +2,7 @@
 // before any tensor is made, and tensor creation stops with a message instead of an arithmetic trap.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 import CortexEngine
 
 @Suite("Hostile shapes")

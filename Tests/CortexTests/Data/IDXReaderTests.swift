@@ -2,7 +2,7 @@
 // bytes, one test per kind of malformed file, and the real Fashion-MNIST when Debian's package is installed.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 /// An IDX file: magic 00 00 type rank, big-endian sizes, then `payload` verbatim.
 private func idx(type: UInt8, shape: [Int], payload: [UInt8]) -> [UInt8] {

@@ -2,7 +2,8 @@
 // (Resources/npy, made by its generate.py), plus one test per kind of malformed header or archive.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
+@testable import CortexData
 
 private let npyDirectory = Fixtures.resources.appendingPathComponent("npy")
 

@@ -4,7 +4,7 @@
 // process's weights at batch N × B.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexDistributed
 
 /// mpirun, where Debian's openmpi-bin puts it.

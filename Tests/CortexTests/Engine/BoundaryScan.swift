@@ -8,17 +8,16 @@ enum BoundaryScan {
     /// Files above the engine that may use pointers because they parse host bytes from files or call the
     /// operating system — never tensor memory, which they reach only through `Tensor(bytes:)` and `bytes`.
     static let hostByteFiles: [String: String] = [
-        "Sources/Cortex/Data/CSVTableBuilder.swift": "fills a host [Float] matrix from parsed cells",
-        "Sources/Cortex/Data/CSVTokenizer.swift": "splits the file's bytes into fields",
-        "Sources/Cortex/Data/DecimalParsing.swift": "parses numbers from the file's bytes",
-        "Sources/Cortex/Data/IDX.swift": "reads big-endian IDX bytes into a host byte array",
-        "Sources/Cortex/Data/Inflate.swift": "zlib's C API takes pointers",
-        "Sources/Cortex/Data/NPY.swift": "converts .npy bytes into a host byte array",
-        "Sources/Cortex/Data/NPYHeader.swift": "parses the .npy header bytes",
-        "Sources/Cortex/Data/NPZ.swift": "walks the zip archive's bytes",
-        "Sources/Cortex/Data/ScikitLearnCSV.swift": "parses numbers from the file's bytes",
-        "Sources/Cortex/IO/Safetensors.swift": "reads and writes the file's bytes",
-        "Sources/CortexApps/SHA256.swift": "hashes a fetched file's bytes in 64-byte blocks",
+        "Sources/CortexData/CSVTableBuilder.swift": "fills a host [Float] matrix from parsed cells",
+        "Sources/CortexData/CSVTokenizer.swift": "splits the file's bytes into fields",
+        "Sources/CortexData/DecimalParsing.swift": "parses numbers from the file's bytes",
+        "Sources/CortexData/IDX.swift": "reads big-endian IDX bytes into a host byte array",
+        "Sources/CortexData/Inflate.swift": "zlib's C API takes pointers",
+        "Sources/CortexData/NPY.swift": "converts .npy bytes into a host byte array",
+        "Sources/CortexData/NPYHeader.swift": "parses the .npy header bytes",
+        "Sources/CortexData/NPZ.swift": "walks the zip archive's bytes",
+        "Sources/CortexData/ScikitLearnCSV.swift": "parses numbers from the file's bytes",
+        "Sources/CortexCore/IO/Safetensors.swift": "reads and writes the file's bytes",
         "Sources/CortexDistributed/GradientBuckets.swift": "host buffers that MPI's non-blocking all-reduce holds until it completes",
         "Sources/CortexCLI/RunDirectory.swift": "renameat2 through dlsym",
     ]

@@ -1,7 +1,7 @@
 // Attention maps: each layer's per-head weights from a Transformer encoder and from BERT (MiniLM's architecture),
 // the weights the forward pass uses — rows that sum to one, nothing drawn from padding.
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 @Suite("Attention maps")

@@ -3,7 +3,7 @@
 // answers are known, and the sanity check of Adebayo et al. on a CNN trained on real images.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 @Suite("Attributions")

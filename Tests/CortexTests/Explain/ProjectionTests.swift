@@ -1,7 +1,7 @@
 // Embedding projections: PCA equal to scikit-learn's on a small table, and t-SNE separating clusters that are
 // separate in the original space.
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Projections")
 struct ProjectionTests {

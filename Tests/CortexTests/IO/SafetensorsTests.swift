@@ -2,7 +2,7 @@
 // kind of malformed input, each of which must throw a SafetensorsError rather than crash.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 // MARK: - Helpers
 

@@ -1,7 +1,7 @@
 // Tensors through safetensors files: every dtype round trips, views are written row-major.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Tensor safetensors")
 struct TensorSafetensorsTests {

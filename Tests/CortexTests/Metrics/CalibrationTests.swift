@@ -1,7 +1,7 @@
 // The Brier score and the calibration curve against scikit-learn 1.2 (Debian's python3-sklearn), whose
 // outputs for these inputs are written below.
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Calibration metrics")
 struct CalibrationTests {

@@ -1,7 +1,7 @@
 // Metrics of hard predictions — accuracy, precision/recall/F1, Cohen's kappa, confusion matrix and
 // the classification report — against scikit-learn 1.9.1 (`from sklearn import metrics as m`).
 import Testing
-@testable import Cortex
+import Cortex
 
 // Label 3 is never predicted (precision 0/0) and label 4 never occurs (recall 0/0).
 private let yTrue = [0, 1, 2, 2, 0, 1, 1, 3, 0, 2, 3, 1]

@@ -1,7 +1,7 @@
 // Cross-validation summaries: mean and population standard deviation per metric, as NumPy computes
 // them, and the text table.
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Metrics: cross-validation summary")
 struct CrossValidationMetricsTests {

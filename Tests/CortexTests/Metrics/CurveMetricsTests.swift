@@ -2,7 +2,8 @@
 // (`import numpy as np; from sklearn import metrics as m`): ties, all-equal scores, other labels,
 // classes missing from yTrue, and multiclass one-vs-rest.
 import Testing
-@testable import Cortex
+import Cortex
+@testable import CortexMetrics
 
 // Scores 0.4 and 0.35 are each shared by a positive and a negative.
 private let yTies = [0, 0, 1, 1, 0, 1, 0, 1, 1, 0]

@@ -3,7 +3,7 @@
 // output tensor, at the case's own tolerances.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 private struct MetricsFixture {
     let attributes: [String: Any]

@@ -2,7 +2,7 @@
 // scipy.linalg.sqrtm, Resources/frechet/generate.py and, at 2048 dimensions, generate_large.py), and its edge cases.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Fréchet distance")
 struct FrechetDistanceTests {

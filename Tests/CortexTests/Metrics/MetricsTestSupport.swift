@@ -1,7 +1,7 @@
 // Closeness checks for the metrics tests. Expected values are scikit-learn's, pasted with Python's
 // repr (17 significant digits), so the default tolerance is a few units in the last place.
 import Testing
-@testable import Cortex
+import Cortex
 
 /// |actual − expected| ≤ tolerance · max(1, |expected|); NaN matches NaN and ±∞ match themselves.
 func isClose(_ actual: Double, _ expected: Double, tolerance: Double = 1e-13) -> Bool {

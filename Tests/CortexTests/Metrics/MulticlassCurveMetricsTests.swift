@@ -1,7 +1,7 @@
 // One-vs-rest ROC AUC and average precision of class-probability matrices against scikit-learn
 // 1.9.1 (`import numpy as np; from sklearn import metrics as m`).
 import Testing
-@testable import Cortex
+import Cortex
 
 // rng = np.random.default_rng(5); n = 16; K = 4; y = rng.integers(0, K, n); y[:4] = [0, 1, 2, 3]
 // w = rng.integers(1, 10, (n, K)).astype(float); w[np.arange(n), y] += rng.integers(0, 8, n)

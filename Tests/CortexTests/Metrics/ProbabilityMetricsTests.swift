@@ -1,7 +1,7 @@
 // Metrics of class scores and probabilities — top-k accuracy and log loss — against scikit-learn
 // 1.9.1 (`import numpy as np; from sklearn import metrics as m`).
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Metrics: top-k accuracy and log loss")
 struct ProbabilityMetricsTests {

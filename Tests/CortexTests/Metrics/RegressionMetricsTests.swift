@@ -1,7 +1,7 @@
 // Regression metrics against scikit-learn 1.9.1 values (computed with /opt/torch-venv's python,
 // `from sklearn import metrics as m`, and pasted here), including R²'s constant-target rules.
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Metrics: regression")
 struct RegressionMetricsTests {

@@ -1,6 +1,7 @@
 // The NumPy-order sum the metrics rely on to equal scikit-learn bit for bit.
 import Testing
-@testable import Cortex
+import Cortex
+@testable import CortexMetrics
 
 @Suite("Metrics: NumPy-order summation")
 struct SummationMetricsTests {

@@ -1,7 +1,7 @@
 // The Tensor forms of the metrics: they must give exactly what the array forms give, and reject
 // tensors of the wrong rank or non-integral labels with a MetricsError.
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Metrics: tensor inputs")
 struct TensorMetricsTests {

@@ -3,7 +3,7 @@
 // plain, denoising, sparse (L1 and KL), convolutional, variational and conditional — with an exact resume.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 @Suite("Autoencoders and VAE")

@@ -2,7 +2,7 @@
 // exactly from a checkpoint), the unrolled MLP computing the machines' own features, and sampling.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 @Suite("Deep belief network")

@@ -3,7 +3,7 @@
 // one), and a conditional GAN that learns to draw the class it is asked for.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 @Suite("GAN")

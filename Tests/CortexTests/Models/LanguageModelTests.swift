@@ -2,7 +2,7 @@
 // follows temperature and top-k, and both models learn real text (Debian's fortunes) through Trainer.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 @Suite("Language models")

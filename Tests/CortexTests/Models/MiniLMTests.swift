@@ -2,7 +2,7 @@
 // equal sentence-transformers' for every reference sentence.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 @Suite("MiniLM", .enabled(if: Fixtures.miniLMAvailable, "run scripts/fetch-minilm (scripts/test does) to test the pretrained encoder"))

@@ -1,6 +1,6 @@
 // Ready architectures and the text layer spec.
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 @Suite("Models")

@@ -3,7 +3,7 @@
 // every hidden state, and Gibbs sampling against the exact distribution of a machine small enough to enumerate.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 @Suite("Restricted Boltzmann machine")

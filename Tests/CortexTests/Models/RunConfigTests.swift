@@ -2,7 +2,7 @@
 // and a name that is none of them is an error naming it and the valid ones, not a silent default.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 @Suite("Run config")

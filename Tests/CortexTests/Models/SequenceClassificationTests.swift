@@ -2,7 +2,7 @@
 // recurrent and convolutional networks give a sequence the same output alone or padded in a batch.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 @Suite("Sequence classification")

@@ -2,7 +2,7 @@
 // learns which topic a text is about.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 @Suite("Text classification")

@@ -3,7 +3,7 @@
 // stride, dilation, several input channels, batch norm folded) — refuses what it cannot run, and keeps the
 // weights it was made with.
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Inference plan")
 struct InferencePlanTests {

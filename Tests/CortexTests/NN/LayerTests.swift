@@ -1,6 +1,6 @@
 // Layers: shapes, PyTorch default initialisation ranges, and the initialisers' statistics.
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Layers")
 struct LayerTests {

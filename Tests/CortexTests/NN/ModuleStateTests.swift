@@ -3,7 +3,8 @@
 // replacing a child, several inputs and outputs.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
+@testable import CortexCore
 
 /// BERT's self-attention naming: `attention.self.query.weight`, `attention.output.LayerNorm.weight`.
 private final class SelfAttention: Module {

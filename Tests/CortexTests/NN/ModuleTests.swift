@@ -1,7 +1,8 @@
 // Parameter discovery, PyTorch state-dict names, modes and state loading.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
+@testable import CortexCore
 
 /// A model written the way users write them: stored layers, a sub-Sequential, an optional layer.
 private final class SmallNet: Module, Layer {

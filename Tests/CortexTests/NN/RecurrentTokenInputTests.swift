@@ -2,7 +2,7 @@
 // batch has more tokens than the table has rows) computes what it computes on the embedded vectors: the
 // same outputs, states and gradients of every parameter and of the table.
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Recurrent layers on token ids")
 struct RecurrentTokenInputTests {

@@ -2,7 +2,7 @@
 // backward are checked against one batch norm over the whole batch.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite struct SyncBatchNormTests {
     private struct Result: @unchecked Sendable {

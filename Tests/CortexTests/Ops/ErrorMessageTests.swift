@@ -1,7 +1,7 @@
 // Programmer errors stop the process with a message that names the op and the shapes involved.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Error messages")
 struct ErrorMessageTests {

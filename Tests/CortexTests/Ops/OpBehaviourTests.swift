@@ -1,7 +1,7 @@
 // Behaviour that parity fixtures and finite differences do not pin down: conventions at the edges.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Op behaviour")
 struct OpBehaviourTests {

@@ -1,6 +1,7 @@
 // Optimisers learn, and save/restore their state exactly; schedules match PyTorch's rates.
 import Testing
-@testable import Cortex
+import Cortex
+@testable import CortexCore
 
 /// Minimises ‖xW − y‖² for a fixed random problem whose exact solution exists, and returns the
 /// final loss (0 at the optimum).

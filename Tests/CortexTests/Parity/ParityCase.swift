@@ -1,6 +1,6 @@
 // One PyTorch reference case from manifest.json, with typed access to its attributes.
 import Foundation
-@testable import Cortex
+import Cortex
 
 struct ParityCase {
     let name: String

@@ -1,6 +1,6 @@
 // How each PyTorch op of the reference cases is computed with Cortex: op name → function of the
 // case's inputs (by name) and attributes, returning the outputs in the manifest's order.
-@testable import Cortex
+import Cortex
 
 /// Inputs arrive by name; the expected outputs too, as "expected/<name>", for runners that need
 /// only their sizes (how many epochs a schedule ran).

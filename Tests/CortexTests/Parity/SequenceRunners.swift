@@ -1,7 +1,7 @@
 // Runners for the recurrent, attention and Transformer reference cases: each builds the Cortex module the
 // case describes, loads the case's parameters into it under PyTorch's state-dict names, and runs it. The
 // module's own parameters stand in for the inputs when gradients are compared.
-@testable import Cortex
+import Cortex
 
 private func input(_ tensors: [String: Tensor], _ name: String) throws -> Tensor {
     guard let t = tensors[name] else { throw ParityError("missing input \(name)") }

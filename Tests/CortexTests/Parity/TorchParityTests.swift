@@ -2,7 +2,7 @@
 // gradient within the case's tolerances.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 struct CaseOutcome {
     var passed = 0, failed = 0, skipped = 0

@@ -1,5 +1,5 @@
 // A float64 array with its shape, as the NumPy and PyTorch reference generators write them in JSON.
-@testable import Cortex
+import Cortex
 
 struct ReferenceArray: Decodable {
     let shape: [Int], values: [Double]

@@ -1,7 +1,7 @@
 // Data-parallel replicas without MPI: threads of this process that add up their values through a rendezvous, so
 // SyncBatchNorm and a data-parallel step are checked against one process in the ordinary test run.
 import Foundation
-@testable import Cortex
+import Cortex
 
 /// `parties` threads meeting: `sum` waits until every party has called it, then gives each the element-wise sum.
 final class Rendezvous: @unchecked Sendable {

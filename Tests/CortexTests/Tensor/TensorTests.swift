@@ -1,7 +1,7 @@
 // Creation, element types, views, broadcasting and randomness of `Tensor`.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Tensor")
 struct TensorTests {

@@ -2,7 +2,7 @@
 // fails a check leaves the trainer exactly as it was.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 /// A trainer with state in every part a checkpoint restores: weights, Adam moments, a schedule.
 private func trainedTrainer() throws -> (Trainer, ScheduleStepper) {

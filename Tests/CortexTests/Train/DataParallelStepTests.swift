@@ -5,7 +5,7 @@
 // over a whole run.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite struct DataParallelStepTests {
     /// What one replica's step gave.

@@ -2,7 +2,7 @@
 // stratified cross-validation, and the Fashion-MNIST subset bundled for the demo.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 @testable import CortexModels
 
 private let subsetDirectory = Fixtures.fashionSubset

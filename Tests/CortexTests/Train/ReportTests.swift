@@ -7,7 +7,8 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-@testable import Cortex
+import Cortex
+@testable import CortexExplain
 @testable import CortexReport
 
 /// A classification history with plausible curves; `validation: false` leaves validation out.

@@ -3,7 +3,7 @@
 // mid-epoch, or one with random augmentation, resumes to exactly the weights of an uninterrupted run.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 /// Two Gaussian blobs per class in the plane: small, quick, and not linearly trivial.
 func blobs(count: Int, seed: UInt64) -> TensorDataset {

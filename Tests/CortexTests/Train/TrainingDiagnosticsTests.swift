@@ -3,7 +3,7 @@
 // get the right verdict, and a healthy run gets none.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 
 @Suite("Training diagnostics")
 struct TrainingDiagnosticsTests {

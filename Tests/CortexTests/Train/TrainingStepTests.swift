@@ -4,7 +4,7 @@
 // resumes to the weights of an uninterrupted run.
 import Foundation
 import Testing
-@testable import Cortex
+import Cortex
 import CortexModels
 
 /// The first `count` training images of the subset bundled with `cortex`, flattened to 784 values.
