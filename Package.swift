@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "CortexReport", targets: ["CortexReport"]),
         .library(name: "CortexApps", targets: ["CortexApps"]),
         .library(name: "CortexDistributed", targets: ["CortexDistributed"]),
+        .library(name: "CortexRuns", targets: ["CortexRuns"]),
         .executable(name: "cortex", targets: ["CortexCLI"]),
     ],
     dependencies: [
@@ -74,18 +75,22 @@ let package = Package(
                                                    .product(name: "Crypto", package: "swift-crypto")]),
         // Training across processes and machines: MPI collectives on tensors.
         .target(name: "CortexDistributed", dependencies: ["CortexCore", "CMPI"]),
+        // Every kind of training run (classifiers and regressors, cross-validation, language models, text
+        // classifiers, generative models) behind one protocol and a registry, with the run directory, data
+        // sources and reports they share: `cortex train` only parses options into a request.
+        .target(name: "CortexRuns", dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexApps", "CortexDistributed"],
+                resources: [.copy("Resources/fashion-mnist-subset")]),
         // The `cortex` command. Its module is CortexCLI so it never collides with `Cortex` on
         // case-insensitive file systems.
         .executableTarget(
             name: "CortexCLI",
-            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexApps", "CortexDistributed", "CortexEngine",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            resources: [.copy("Resources/fashion-mnist-subset")]
+            dependencies: ["Cortex", "CortexModels", "CortexReport", "CortexApps", "CortexDistributed", "CortexRuns", "CortexEngine",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "CortexTests",
             dependencies: ["Cortex", "CortexCore", "CortexData", "CortexMetrics", "CortexExplain", "CortexModels",
-                           "CortexReport", "CortexApps", "CortexDistributed", "CortexEngine", "CZlib"],
+                           "CortexReport", "CortexApps", "CortexDistributed", "CortexRuns", "CortexEngine", "CZlib"],
             exclude: ["Resources"]
         ),
     ],

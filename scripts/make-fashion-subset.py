@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuilds the Fashion-MNIST subset bundled for `cortex demo` (Sources/CortexCLI/Resources/fashion-mnist-subset).
+"""Rebuilds the Fashion-MNIST subset bundled for `cortex demo` (Sources/CortexRuns/Resources/fashion-mnist-subset).
 
 Takes the first 300 images of each class from the training set and the first 100 of each class from
 the test set of Debian's dataset-fashion-mnist package, keeping their original order, and writes them
@@ -8,7 +8,7 @@ as gzip-compressed IDX files (mtime 0, so the output is byte-for-byte reproducib
 import gzip, struct, sys, os
 
 SOURCE = '/usr/share/datasets/fashion-mnist/'
-OUT = sys.argv[1] if len(sys.argv) > 1 else 'Sources/CortexCLI/Resources/fashion-mnist-subset'
+OUT = sys.argv[1] if len(sys.argv) > 1 else 'Sources/CortexRuns/Resources/fashion-mnist-subset'
 
 def subset(images, labels, per_class):
     counts, chosen = [0] * 10, []

@@ -3,6 +3,7 @@
 // Without mpirun it runs as one rank and says so.
 import ArgumentParser
 import Cortex
+import CortexRuns
 import CortexDistributed
 import Foundation
 
@@ -47,7 +48,7 @@ struct AllReduceBench: ParsableCommand {
         if gathered.shape != [n, 2] || gathered.scalars != (0..<n).flatMap({ [Float($0), Float($0)] }) { failures.append("allGather \(gathered.scalars)") }
         let everyone = try group.allReduce([failures.isEmpty ? 0.0 : 1.0], .sum)[0]
         if !failures.isEmpty { FileHandle.standardError.write(Data("rank \(rank): wrong \(failures.joined(separator: "; "))\n".utf8)) }
-        guard everyone == 0 else { throw CLIError("collectives gave wrong results on \(Int(everyone)) of \(n) ranks") }
+        guard everyone == 0 else { throw PlainError("collectives gave wrong results on \(Int(everyone)) of \(n) ranks") }
         if rank == 0 { print("check: allReduce (sum, average, max), broadcast and allGather correct on \(n) ranks") }
 
         if rank == 0 {

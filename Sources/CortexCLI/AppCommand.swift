@@ -2,6 +2,7 @@
 // fetching and checking its data, training, evaluating, and writing reports/apps/NAME/report.html and result.json.
 import ArgumentParser
 import Cortex
+import CortexRuns
 import CortexApps
 import Foundation
 
@@ -43,7 +44,7 @@ struct AppFetchCommand: ParsableCommand {
         let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         let store = DataStore(root: dataDir.map { URL(fileURLWithPath: $0) }, log: log)
         for app in names.isEmpty ? Applications.all : names.compactMap(Applications.named) {
-            do { try app.fetchData(into: store) } catch let error as DataError { throw CLIError("\(app.name): \(error)") }
+            do { try app.fetchData(into: store) } catch let error as DataError { throw PlainError("\(app.name): \(error)") }
             print("\(app.name): \(app.sources.map(\.origin).joined(separator: "; ")) checked")
         }
     }
@@ -80,7 +81,7 @@ struct AppRunCommand: ParsableCommand {
         do {
             result = try app.run(ApplicationContext(store: store, quick: quick, seed: seed, log: log))
         } catch let error as DataError {
-            throw CLIError("\(name): \(error)")
+            throw PlainError("\(name): \(error)")
         }
         let seconds = Date().timeIntervalSince(start)
         let folder = URL(fileURLWithPath: reports).appendingPathComponent(name)

@@ -3,6 +3,7 @@
 import ArgumentParser
 import CortexDistributed
 import Cortex
+import CortexRuns
 import Foundation
 
 @main
@@ -23,12 +24,12 @@ struct CortexCommand: ParsableCommand {
             _ = try Threads.environmentCount()
             var command = try parseAsRoot()
             try command.run()
-        } catch let error as CLIError {
+        } catch let error as PlainError {
             fail(error)
         } catch let error as ThreadCountError {
-            fail(CLIError(error.description))
+            fail(PlainError(error.description))
         } catch where error is CocoaError || type(of: error) == NSError.self {
-            fail(CLIError(plainDescription(error)))
+            fail(PlainError(plainDescription(error)))
         } catch {
             fail(error)
         }
@@ -40,40 +41,5 @@ struct CortexCommand: ParsableCommand {
             ProcessGroup.abortJob(because: "\(error)")
         }
         exit(withError: error)
-    }
-}
-
-/// A one-line error for the command line.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// What went wrong in plain words: "/x/y: permission denied" rather than an NSCocoaErrorDomain dump;
-/// without the path when `namingPath` is false (the caller names it).
-func plainDescription(_ error: Error, namingPath: Bool = true) -> String {
-    let ns = error as NSError
-    guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
-    let path = namingPath ? (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path : nil
-    var reason: String?
-    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-        reason = String(cString: strerror(Int32(underlying.code))).lowercased()
-    } else if ns.domain == NSPOSIXErrorDomain {
-        reason = String(cString: strerror(Int32(ns.code))).lowercased()
-    } else {
-        switch CocoaError.Code(rawValue: ns.code) {
-        case .fileNoSuchFile, .fileReadNoSuchFile: reason = "no such file or directory"
-        case .fileReadNoPermission, .fileWriteNoPermission: reason = "permission denied"
-        case .fileWriteOutOfSpace: reason = "no space left on the device"
-        case .fileWriteVolumeReadOnly: reason = "read-only file system"
-        case .fileWriteFileExists: reason = "a file is in the way"
-        default: reason = nil
-        }
-    }
-    switch (path, reason) {
-    case let (path?, reason?): return "\(path): \(reason)"
-    case let (nil, reason?): return reason
-    case let (path?, nil): return "\(path): \(ns.localizedDescription)"
-    default: return ns.localizedDescription
     }
 }

@@ -2,6 +2,7 @@
 // with Cortex, then is evaluated on test images it never saw.
 import ArgumentParser
 import Cortex
+import CortexRuns
 import CortexDistributed
 import CortexModels
 import CortexReport
@@ -26,7 +27,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        if ProcessGroup.launchedByMPI { throw CLIError("the demo runs as one process; under mpirun, use cortex train (data-parallel)") }
+        if ProcessGroup.launchedByMPI { throw PlainError("the demo runs as one process; under mpirun, use cortex train (data-parallel)") }
         let start = Date()
         let train = try bundledFashionSubset(.train), test = try bundledFashionSubset(.test)
         manualSeed(seed)
@@ -77,13 +78,3 @@ struct DemoCommand: ParsableCommand {
         print("next: cortex evaluate --run \(output) --data fashion-mnist-subset")
     }
 }
-
-/// The Fashion-MNIST subset shipped inside the `cortex` build (3000 training, 1000 test images).
-func bundledFashionSubset(_ split: IDXDataset.Split) throws -> IDXDataset {
-    guard let directory = Bundle.module.url(forResource: "fashion-mnist-subset", withExtension: nil) else {
-        throw CLIError("the bundled Fashion-MNIST subset is missing from this build")
-    }
-    return try IDXDataset.load(images: directory.appendingPathComponent("\(split.rawValue)-images-idx3-ubyte.gz"),
-                               labels: directory.appendingPathComponent("\(split.rawValue)-labels-idx1-ubyte.gz"))
-}
-

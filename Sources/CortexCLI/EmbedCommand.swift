@@ -2,6 +2,7 @@
 // (fetched by scripts/fetch-minilm), and the lines of a file nearest to a query by cosine similarity.
 import ArgumentParser
 import Cortex
+import CortexRuns
 import CortexModels
 import Foundation
 
@@ -27,7 +28,7 @@ func readLines(_ path: String, option: String) throws -> [String] {
         let url = URL(fileURLWithPath: path)
         try requireRegularFile(url, option: option)
         guard let decoded = String(data: try Data(contentsOf: url), encoding: .utf8) else {
-            throw CLIError("\(option) \(path): not UTF-8 text")
+            throw PlainError("\(option) \(path): not UTF-8 text")
         }
         text = decoded
     }
@@ -62,7 +63,7 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         let texts = sentences.isEmpty ? try readLines(input!, option: "--input") : sentences
-        guard !texts.isEmpty else { throw CLIError("no sentences to embed") }
+        guard !texts.isEmpty else { throw PlainError("no sentences to embed") }
         let embeddings = try encoder.load().encode(texts)
         if format == "npy" {
             try NPY.write(embeddings, to: URL(fileURLWithPath: output!))
@@ -99,7 +100,7 @@ struct SimilarCommand: ParsableCommand {
 
     func run() throws {
         let candidates = try readLines(file, option: "--file")
-        guard !candidates.isEmpty else { throw CLIError("--file \(file): no lines to search") }
+        guard !candidates.isEmpty else { throw PlainError("--file \(file): no lines to search") }
         let model = try encoder.load()
         // Unit vectors: the dot product is the cosine similarity.
         let scores = model.encode(candidates).matmul(model.encode([query]).reshaped([-1])).scalars

@@ -2,6 +2,7 @@
 // CSV (label first, then the code's values), for plotting, clustering or another model's input.
 import ArgumentParser
 import Cortex
+import CortexRuns
 import CortexModels
 import Foundation
 
@@ -28,13 +29,13 @@ struct EncodeCommand: ParsableCommand {
     func run() throws {
         let directory = URL(fileURLWithPath: runDirectory)
         let (config, model) = try GenerativeRunConfig.loadModel(from: directory)
-        guard config.kind.encodes else { throw CLIError("a \(config.model) run has no encoder; encode with an ae, dae, vae, cvae, rbm, dbn or ssl run") }
-        var options = source
+        guard config.kind.encodes else { throw PlainError("a \(config.model) run has no encoder; encode with an ae, dae, vae, cvae, rbm, dbn or ssl run") }
+        var options = source.exampleSource
         if options.data == nil { options.data = "fashion-mnist" }
         let data = try options.load()
         let set = split == "test" ? data.test! : data.train
         guard Array(set.inputs.shape.dropFirst()) == config.imageShape else {
-            throw CLIError("the images are \(Array(set.inputs.shape.dropFirst())), the model was trained on \(config.imageShape)")
+            throw PlainError("the images are \(Array(set.inputs.shape.dropFirst())), the model was trained on \(config.imageShape)")
         }
         var lines: [String] = []
         let labels = set.targets.integers
@@ -61,7 +62,7 @@ struct EncodeCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(text.utf8))
         } else {
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
-                throw CLIError("cannot write \(output): \(plainDescription(error, namingPath: false))")
+                throw PlainError("cannot write \(output): \(plainDescription(error, namingPath: false))")
             }
             FileHandle.standardError.write(Data("\(set.count) codes of \(lines.first!.split(separator: ",").count - 1) values in \(output)\n".utf8))
         }

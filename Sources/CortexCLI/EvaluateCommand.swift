@@ -1,6 +1,7 @@
 // `cortex evaluate`: score a trained run on labelled data.
 import ArgumentParser
 import Cortex
+import CortexRuns
 import CortexModels
 import Foundation
 
@@ -17,21 +18,21 @@ struct EvaluateCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: runDirectory)
         let config = try RunConfig.read(from: directory)
         let model = try config.loadModel(from: directory)
-        var options = source
+        var options = source.exampleSource
         if options.task == nil { options.task = config.isClassification ? "classification" : "regression" }
         let data = try options.load(schema: config.schema)
         let examples = data.test ?? data.train
         guard Array(examples.inputs.shape.dropFirst()) == config.inputShape else {
-            throw CLIError("the data's examples have shape \(Array(examples.inputs.shape.dropFirst())) but the model expects \(config.inputShape)")
+            throw PlainError("the data's examples have shape \(Array(examples.inputs.shape.dropFirst())) but the model expects \(config.inputShape)")
         }
         guard data.isClassification == config.isClassification else {
-            throw CLIError("the run is a \(config.isClassification ? "classifier" : "regression model") but the data's target is "
+            throw PlainError("the run is a \(config.isClassification ? "classifier" : "regression model") but the data's target is "
                            + (data.isClassification ? "a class" : "a number"))
         }
         if config.isClassification {
             // Labels must be classes the model has: a label it never saw is not the first class.
             if config.schema == nil, let bad = examples.labels.first(where: { $0 < 0 || $0 >= config.outputs }) {
-                throw CLIError("the data holds label \(bad), but the model knows \(config.outputs) classes (0 to \(config.outputs - 1))")
+                throw PlainError("the data holds label \(bad), but the model knows \(config.outputs) classes (0 to \(config.outputs - 1))")
             }
         }
         var targets = examples.targets

@@ -4,6 +4,7 @@
 // the pretrained MiniLM's attention maps, layer by layer and head by head.
 import ArgumentParser
 import Cortex
+import CortexRuns
 import CortexModels
 import CortexReport
 import Foundation
@@ -59,12 +60,12 @@ struct ExplainCommand: ParsableCommand {
         guard let runDirectory, let input else { return }
         let directory = URL(fileURLWithPath: runDirectory)
         let config = try RunConfig.read(from: directory)
-        guard config.isClassification else { throw CLIError("cortex explain explains classifiers; the run in \(runDirectory) is a regression") }
+        guard config.isClassification else { throw PlainError("cortex explain explains classifiers; the run in \(runDirectory) is a regression") }
         let model = try config.loadModel(from: directory)
         let url = URL(fileURLWithPath: input)
         try requireRegularFile(url, option: "--input")
         let all = try readModelInputs(url, config: config, missing: missing)
-        guard all.shape[0] > 0 else { throw CLIError("\(input) holds no inputs") }
+        guard all.shape[0] > 0 else { throw PlainError("\(input) holds no inputs") }
         let inputs = config.standardizeFeatures(all.sliced(0, start: 0, end: min(count, all.shape[0])))
         let names = config.classNames.isEmpty ? (0..<config.outputs).map(String.init) : config.classNames
         let probabilities = noGrad { model(inputs).softmax(dim: 1) }
@@ -81,7 +82,7 @@ struct ExplainCommand: ParsableCommand {
             let methods = method.map { $0.split(separator: ",").map(String.init) }
                 ?? ModelInsight.methods.filter { isConvolutional || !ModelInsight.mapMethods.contains($0) }
             if let map = methods.first(where: ModelInsight.mapMethods.contains), !isConvolutional {
-                throw CLIError("--method \(map) needs a convolutional model; this run's is \(config.model)")
+                throw PlainError("--method \(map) needs a convolutional model; this run's is \(config.model)")
             }
             summary.append(ReportItem("Methods", methods.map(ModelInsight.methodTitle).joined(separator: ", ")))
             let figure = try ModelInsight.attributionFigure(model: model, images: inputs, targets: targets, methods: methods,
@@ -129,7 +130,7 @@ struct ExplainCommand: ParsableCommand {
     func explainAttention(_ text: String) throws {
         let sentenceEncoder = try encoder.load()
         let ids = sentenceEncoder.ids(text)
-        guard ids.count > 2 else { throw CLIError("--text holds no words") }
+        guard ids.count > 2 else { throw PlainError("--text holds no words") }
         let tokens = ["[CLS]"] + sentenceEncoder.tokenizer.tokenize(text).prefix(ids.count - 2) + ["[SEP]"]
         sentenceEncoder.model.eval()
         let maps = sentenceEncoder.model.attentionMaps(Tensor(ids, shape: [1, ids.count]))
@@ -169,7 +170,7 @@ struct ExplainCommand: ParsableCommand {
         guard let text = `class` else { return nil }
         if let index = Int(text), names.indices.contains(index) { return index }
         if let index = names.firstIndex(where: { $0.lowercased() == text.lowercased() }) { return index }
-        throw CLIError("--class \(text): the run's classes are 0…\(names.count - 1) (\(names.joined(separator: ", ")))")
+        throw PlainError("--class \(text): the run's classes are 0…\(names.count - 1) (\(names.joined(separator: ", ")))")
     }
 
     /// Per image: a class activation map's share of mass on the item's pixels (above 0.1) and the item's share of the

@@ -5,28 +5,10 @@
 // (--score-samples, PyTorch's), so both frameworks' images are judged by one yardstick.
 import ArgumentParser
 import Cortex
+import CortexRuns
 import CortexApps
 import CortexModels
 import Foundation
-
-/// The classifier whose 128 penultimate features the Fréchet distance is computed in.
-final class FeatureClassifier: Module, Layer {
-    let trunk: Sequential, head: Linear
-
-    init(seed: UInt64) {
-        let g = RandomGenerator(seed: seed)
-        trunk = Sequential {
-            Conv2d(1, 32, kernelSize: 3, padding: 1, generator: g); BatchNorm2d(32); ReLU(); MaxPool2d(2)
-            Conv2d(32, 64, kernelSize: 3, padding: 1, generator: g); BatchNorm2d(64); ReLU(); MaxPool2d(2)
-            Flatten(); Linear(64 * 7 * 7, 128, generator: g); ReLU()
-        }
-        head = Linear(128, 10, generator: g)
-        super.init()
-    }
-
-    func features(_ input: Tensor) -> Tensor { trunk(input) }
-    func callAsFunction(_ input: Tensor) -> Tensor { head(trunk(input)) }
-}
 
 struct GenerativeBench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -113,7 +95,7 @@ struct GenerativeBench: ParsableCommand {
         }
         for file in scoreSamples {
             let samples = try NPY.read(contentsOf: URL(fileURLWithPath: file))
-            guard samples.count % 784 == 0, samples.count > 0 else { throw CLIError("\(file): \(samples.shape) is not a stack of 28×28 images") }
+            guard samples.count % 784 == 0, samples.count > 0 else { throw PlainError("\(file): \(samples.shape) is not a stack of 28×28 images") }
             try score(samples.reshaped([-1, 1, 28, 28]), name: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
                       classifier: classifier, realFeatures: realFeatures, detail: "from \(file)")
         }
@@ -131,13 +113,13 @@ struct GenerativeBench: ParsableCommand {
             try saveSafetensors(classifier.stateDict(), to: weights)
         }
         classifier.eval()
-        let predicted = noGrad { batches(test.images) { classifier($0).argmax(dim: 1) } }.integers
+        let predicted = noGrad { inBatches(test.images) { classifier($0).argmax(dim: 1) } }.integers
         print(String(format: "feature classifier: test accuracy %.4f", try accuracy(yTrue: test.labels.integers, yPred: predicted)))
         return classifier
     }
 
     func features(_ classifier: FeatureClassifier, _ images: Tensor) -> [[Double]] {
-        let f = noGrad { batches(images) { classifier.features($0) } }
+        let f = noGrad { inBatches(images) { classifier.features($0) } }
         let (n, d) = (f.shape[0], f.shape[1]), values = f.scalars
         return (0..<n).map { i in (0..<d).map { Double(values[i * d + $0]) } }
     }
@@ -153,9 +135,4 @@ struct GenerativeBench: ParsableCommand {
         print(String(format: "RESULT %@_coverage_min %.3f (class shares among %d samples: %@)", name, shares.min()!, labels.count,
                      shares.map { String(format: "%.3f", $0) }.joined(separator: " ")))
     }
-}
-
-/// `body` over batches of 1000 rows of `images`, the results stacked.
-func batches(_ images: Tensor, _ body: (Tensor) -> Tensor) -> Tensor {
-    Tensor.cat(stride(from: 0, to: images.shape[0], by: 1000).map { body(images.sliced(0, start: $0, end: min($0 + 1000, images.shape[0]))) }, dim: 0)
 }

@@ -2,6 +2,7 @@
 // predictions as CSV.
 import ArgumentParser
 import Cortex
+import CortexRuns
 import CortexModels
 import Foundation
 
@@ -51,7 +52,7 @@ struct PredictCommand: ParsableCommand {
         let text = lines.joined(separator: "\n") + "\n"
         if let output {
             do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                throw CLIError("cannot write predictions to \(output) (\(plainDescription(error, namingPath: false))): "
+                throw PlainError("cannot write predictions to \(output) (\(plainDescription(error, namingPath: false))): "
                                + "give an --output in an existing directory you can write to")
             }
             print("\(lines.count - 1) predictions written to \(output)")

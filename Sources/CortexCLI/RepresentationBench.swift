@@ -21,7 +21,7 @@ extension GenerativeBench {
 
     func testAccuracy(_ model: any Layer, _ test: IDXDataset) throws -> Double {
         model.eval()
-        let predicted = noGrad { batches(test.images) { model($0).argmax(dim: 1) } }.integers
+        let predicted = noGrad { inBatches(test.images) { model($0).argmax(dim: 1) } }.integers
         return try accuracy(yTrue: test.labels.integers, yPred: predicted)
     }
 
@@ -95,20 +95,3 @@ extension GenerativeBench {
                      values.map { String(format: "%.4f", $0) }.joined(separator: " ")))
     }
 }
-
-/// The test accuracy of a linear classifier trained (Adam, lr 1e-2, 200 full-batch epochs) on the frozen codes
-/// `encoder` gives `labelled` images: how much of the classes its codes already separate.
-func linearProbeAccuracy(_ encoder: any Autoencoding, labelled: TensorDataset, test: TensorDataset, seed: UInt64) throws -> Double {
-    let wasTraining = encoder.training
-    encoder.eval()
-    defer { encoder.train(wasTraining) }
-    let codes = noGrad { encoder.encode(labelled.inputs) }
-    let testCodes = noGrad { batches(test.inputs) { encoder.encode($0) } }
-    let probe = Linear(encoder.codeSize, max(2, Int(labelled.targets.integers.max()! + 1), Int(test.targets.integers.max()! + 1)),
-                       generator: RandomGenerator(seed: seed))
-    try Trainer(probe, Adam(probe.parameters(), learningRate: 1e-2), loss: .crossEntropy)
-        .fit(TensorDataset(inputs: codes, targets: labelled.targets), epochs: 200, batchSize: labelled.count, seed: seed)
-    let predicted = noGrad { probe(testCodes).argmax(dim: 1) }.integers
-    return try accuracy(yTrue: test.targets.integers, yPred: predicted)
-}
-

@@ -2,6 +2,7 @@
 // subset, to compare with Benchmarks/train_torch.py (same models, batch, optimiser) in one session.
 import ArgumentParser
 import Cortex
+import CortexRuns
 import CortexModels
 import Foundation
 

@@ -8,9 +8,9 @@ enum Fixtures {
     static let resources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Resources")
 
-    /// The Fashion-MNIST subset bundled with the `cortex` command.
+    /// The Fashion-MNIST subset bundled with CortexRuns (and so with the `cortex` command).
     static let fashionSubset = resources.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources/CortexCLI/Resources/fashion-mnist-subset")
+        .appendingPathComponent("Sources/CortexRuns/Resources/fashion-mnist-subset")
 
     /// The PyTorch reference cases to run: $CORTEX_TORCH_FIXTURES or the bundled copy.
     static var torchDirectory: URL {

@@ -4,17 +4,17 @@ import Cortex
 import CortexReport
 import Foundation
 
-struct ClassificationSummary {
-    let accuracy: Double
-    let report: ClassificationReport
-    let matrix: ConfusionMatrix
-    let classNames: [String]
-    let predicted: [Int]
-    let truth: [Int]
+package struct ClassificationSummary {
+    package let accuracy: Double
+    package let report: ClassificationReport
+    package let matrix: ConfusionMatrix
+    package let classNames: [String]
+    package let predicted: [Int]
+    package let truth: [Int]
     /// Softmax probabilities (examples × classes), for ROC curves.
-    let probabilities: Tensor
+    package let probabilities: Tensor
 
-    init(evaluation: Evaluation, classNames: [String]) throws {
+    package init(evaluation: Evaluation, classNames: [String]) throws {
         truth = evaluation.targets.integers
         predicted = evaluation.outputs.argmax(dim: 1).integers
         probabilities = evaluation.outputs.softmax(dim: 1)
@@ -26,7 +26,7 @@ struct ClassificationSummary {
     }
 
     /// The report and the confusion matrix, with short class names as column headers.
-    var text: String {
+    package var text: String {
         var lines = [report.text(digits: 3), "confusion matrix (rows: true class, columns: predicted)"]
         let width = max(5, (matrix.counts.flatMap { $0 }.max() ?? 0).description.count + 1)
         let nameWidth = classNames.map(\.count).max() ?? 0
@@ -39,7 +39,7 @@ struct ClassificationSummary {
     }
 
     /// One-vs-rest ROC curve of every class that has both positives and negatives.
-    func rocCurves() throws -> [ReportROCCurve] {
+    package func rocCurves() throws -> [ReportROCCurve] {
         let columns = probabilities.T.contiguous()
         return try classNames.indices.compactMap { c -> ReportROCCurve? in
             let positives = truth.map { $0 == c ? 1 : 0 }
@@ -49,7 +49,7 @@ struct ClassificationSummary {
     }
 
     /// A report of the run: curves, confusion matrix, per-class scores, ROC curves and sample images.
-    func report(title: String, summary: [ReportItem], history: History, images: Tensor, sampleCount: Int = 16) throws -> RunReport {
+    package func report(title: String, summary: [ReportItem], history: History, images: Tensor, sampleCount: Int = 16) throws -> RunReport {
         let (height, width) = (images.size(-2), images.size(-1))
         // Mostly the first test images, plus a few mistakes, which say more about a model.
         let shown = 0..<min(truth.count, images.shape[0])   // tables pass no images

@@ -1,20 +1,26 @@
 // `cortex train --data bbc-news --model minilm|lstm`: topic classification of the BBC News corpus (fetched by
 // scripts/fetch-bbcnews) on a fixed stratified 80/20 split, by the pretrained MiniLM fine-tuned or a
 // bidirectional LSTM trained from scratch; the report has accuracy, macro-F1 and the confusion matrix.
-import ArgumentParser
 import Cortex
 import CortexModels
 import CortexReport
 import Foundation
 
-extension TrainCommand {
+/// Topic classification of BBC News by the pretrained MiniLM, fine-tuned, or a bidirectional LSTM.
+public enum TextClassificationRun: TrainingRun {
+    public static let name = "text-classification"
+    public static func accepts(_ request: TrainRequest) -> Bool { request.source.data == "bbc-news" }
+    public static func run(_ request: TrainRequest) throws { try request.trainTextClassifier() }
+}
+
+extension TrainRequest {
     func trainTextClassifier() throws {
         let kind = model ?? "minilm"
-        guard kind == "minilm" || kind == "lstm" else { throw CLIError("--data bbc-news trains --model minilm or lstm, not '\(kind)'") }
-        if resume || cv != nil { throw CLIError("--resume and --cv are not available for text classification yet") }
+        guard kind == "minilm" || kind == "lstm" else { throw PlainError("--data bbc-news trains --model minilm or lstm, not '\(kind)'") }
+        if resume || crossValidationFolds != nil { throw PlainError("--resume and --cv are not available for text classification yet") }
         let corpusPath = source.dataDir ?? CacheDirectories.bbcNews.path
         guard FileManager.default.fileExists(atPath: corpusPath) else {
-            throw CLIError("\(corpusPath): no BBC News corpus here; scripts/fetch-bbcnews fetches it (or give --data-dir)")
+            throw PlainError("\(corpusPath): no BBC News corpus here; scripts/fetch-bbcnews fetches it (or give --data-dir)")
         }
         let corpus = try LabelledTexts.folders(URL(fileURLWithPath: corpusPath))
         let seed = self.seed ?? 0
@@ -27,9 +33,9 @@ extension TrainCommand {
             train = train.subset(Array(Array(train.texts.indices).shuffled(using: &generator).prefix(limit)))
         }
         let test = corpus.subset(split.test)
-        print("data: BBC News, \(corpus.texts.count) articles in \(corpus.classNames.count) topics; \(train.texts.count) for training, "
+        log("data: BBC News, \(corpus.texts.count) articles in \(corpus.classNames.count) topics; \(train.texts.count) for training, "
               + "\(test.texts.count) held out (stratified)")
-        let encoder = try EncoderOption.load(nil)
+        let encoder = try SentenceEncoder(directory: CacheDirectories.miniLM)
         let length = 128
         let trainSet = TensorDataset(inputs: paddedIDs(train.texts, tokenizer: encoder.tokenizer, length: length), targets: Tensor(train.labels))
         let testSet = TensorDataset(inputs: paddedIDs(test.texts, tokenizer: encoder.tokenizer, length: length), targets: Tensor(test.labels))
@@ -43,7 +49,7 @@ extension TrainCommand {
         let directory = RunDirectory(output)
         _ = try directory.prepareStaging(resume: false, overwrite: overwrite)
         do {
-            print("model: \(kind), \(network.parameterCount) parameters; Adam \(rate), \(epochs) epochs, the first \(length) word pieces")
+            log("model: \(kind), \(network.parameterCount) parameters; Adam \(rate), \(epochs) epochs, the first \(length) word pieces")
             let trainer = Trainer(network, Adam(network.parameters(), learningRate: rate), loss: .crossEntropy)
             let start = Date()
             let history = try trainer.fit(trainSet, validation: testSet, epochs: epochs, batchSize: batchSize ?? 16, seed: seed,
@@ -60,14 +66,14 @@ extension TrainCommand {
                 ReportItem("published references", "TF-IDF + linear model 0.96–0.98; fine-tuned BERT-base about 0.97–0.98"),
                 ReportItem("training", String(format: "%d epochs, %.0f s", history.epochs.count, seconds)),
             ], history: history, images: Tensor.zeros([0, 1, 1])).write(to: directory.staging.appendingPathComponent("report.html"))
-            print("\n" + summary.text)
-            print(String(format: "test accuracy %.4f, macro-F1 %.4f on %d held-out articles · %.0f s", summary.accuracy, macroF1,
+            log("\n" + summary.text)
+            log(String(format: "test accuracy %.4f, macro-F1 %.4f on %d held-out articles · %.0f s", summary.accuracy, macroF1,
                          test.texts.count, seconds))
         } catch {
             directory.discardStaging()
             throw error
         }
         try directory.commit()
-        print("report: \(directory.final.appendingPathComponent("report.html").path)")
+        log("report: \(directory.final.appendingPathComponent("report.html").path)")
     }
 }

@@ -6,13 +6,13 @@ import Foundation
 import Glibc
 #endif
 
-struct RunDirectory {
+package struct RunDirectory {
     /// Where the finished run lives (`--output`).
-    let final: URL
+    package let final: URL
     /// Where this run is written until it finishes: `.NAME.partial` beside `final`.
-    let staging: URL
+    package let staging: URL
 
-    init(_ path: String) {
+    package init(_ path: String) {
         final = URL(fileURLWithPath: path).standardizedFileURL
         staging = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).partial")
     }
@@ -20,12 +20,12 @@ struct RunDirectory {
     private static let manager = FileManager.default
 
     /// What a run directory holds; anything else in --output means it is not one.
-    static let runFiles: Set<String> = ["model.safetensors", "config.json", "history.csv", "checkpoint.safetensors", "report.html",
+    package static let runFiles: Set<String> = ["model.safetensors", "config.json", "history.csv", "checkpoint.safetensors", "report.html",
                                         "language-model.json", "generative-model.json", "epoch-samples.safetensors", "classifier.safetensors",
                                         "fine-tune", "samples.png", "diagnostics.json", "explain.html"]
 
     /// Whether `name` is something a run writes: one of `runFiles`, or a DBN's per-layer checkpoint folder.
-    static func isRunFile(_ name: String) -> Bool {
+    package static func isRunFile(_ name: String) -> Bool {
         runFiles.contains(name) || (name.hasPrefix("layer-") && Int(name.dropFirst("layer-".count)) != nil)
     }
 
@@ -51,44 +51,44 @@ struct RunDirectory {
     /// (copied into staging first). Temporary files left by a killed atomic write are removed.
     /// `unfinished` says whether the staging directory holds an unfinished run from before (which a
     /// failure must leave alone) rather than one made just now (which a failure should remove).
-    func prepareStaging(resume: Bool, overwrite: Bool) throws -> (resumeFrom: URL?, unfinished: Bool) {
+    package func prepareStaging(resume: Bool, overwrite: Bool, log: (String) -> Void = { print($0) }) throws -> (resumeFrom: URL?, unfinished: Bool) {
         var isDirectory: ObjCBool = false
         if Self.manager.fileExists(atPath: final.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw CLIError("--output \(final.path) is a file; give a directory for the run")
+            throw PlainError("--output \(final.path) is a file; give a directory for the run")
         }
         do {
             try Self.manager.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
-            throw CLIError("cannot create the directory for --output \(final.path) (\(plainDescription(error, namingPath: false))): "
+            throw PlainError("cannot create the directory for --output \(final.path) (\(plainDescription(error, namingPath: false))): "
                            + "choose an --output where you can write")
         }
         guard Self.manager.isWritableFile(atPath: final.deletingLastPathComponent().path) else {
-            throw CLIError("cannot write the run to \(final.path): permission denied in \(final.deletingLastPathComponent().path)")
+            throw PlainError("cannot write the run to \(final.path): permission denied in \(final.deletingLastPathComponent().path)")
         }
         removeStaleTemporaryFiles(in: final)
         removeStaleTemporaryFiles(in: staging)
         if resume {
             if Self.isResumable(staging) {
-                print("resuming the unfinished run in \(staging.path)")
+                log("resuming the unfinished run in \(staging.path)")
                 return (staging, true)
             }
             guard Self.isResumable(final) else {
-                throw CLIError("nothing to resume in \(final.path): it holds no checkpoint.safetensors and config.json "
+                throw PlainError("nothing to resume in \(final.path): it holds no checkpoint.safetensors and config.json "
                                + "(train without --resume to start a run)")
             }
             try replaceStaging { try Self.manager.copyItem(at: final, to: staging) }
-            print("resuming the run in \(final.path)")
+            log("resuming the run in \(final.path)")
             return (staging, false)
         }
         let existing = Self.contents(final)
         let foreign = existing.filter { !Self.isRunFile($0) }
         if !foreign.isEmpty {
             // Replacing swaps the whole directory out: never do that to files that are not a run's.
-            throw CLIError("--output \(final.path) holds files that are not a Cortex run (\(foreign.prefix(5).joined(separator: ", "))"
+            throw PlainError("--output \(final.path) holds files that are not a Cortex run (\(foreign.prefix(5).joined(separator: ", "))"
                            + "\(foreign.count > 5 ? ", …" : "")); choose a new or empty directory for the run")
         }
         if !existing.isEmpty && !overwrite {
-            throw CLIError("--output \(final.path) already holds a run (\(existing.prefix(5).joined(separator: ", "))"
+            throw PlainError("--output \(final.path) already holds a run (\(existing.prefix(5).joined(separator: ", "))"
                            + "\(existing.count > 5 ? ", …" : "")): use --resume to continue it, --overwrite to replace it, "
                            + "or choose another --output")
         }
@@ -101,7 +101,7 @@ struct RunDirectory {
             if Self.manager.fileExists(atPath: staging.path) { try Self.manager.removeItem(at: staging) }
             try make()
         } catch {
-            throw CLIError("cannot write the run beside --output \(final.path) (\(plainDescription(error, namingPath: false))): "
+            throw PlainError("cannot write the run beside --output \(final.path) (\(plainDescription(error, namingPath: false))): "
                            + "choose an --output where you can write")
         }
     }
@@ -115,24 +115,24 @@ struct RunDirectory {
 
     /// Removes the staging directory (a run that failed before it trained).
     /// The model kind of the generative run to resume (the unfinished one first), or nil when it is not one.
-    func savedGenerativeKind() throws -> GenerativeKind? {
+    package func savedGenerativeKind() throws -> GenerativeKind? {
         for url in [staging, final] where GenerativeRunConfig.exists(in: url) {
             return GenerativeKind(rawValue: try GenerativeRunConfig.read(from: url).model)
         }
         return nil
     }
 
-    func discardStaging() { try? Self.manager.removeItem(at: staging) }
+    package func discardStaging() { try? Self.manager.removeItem(at: staging) }
 
     /// Whether the staging directory holds a checkpoint worth resuming (else it is removed: nothing ran).
-    func keepIfResumable() -> Bool {
+    package func keepIfResumable() -> Bool {
         if Self.isResumable(staging) { return true }
         try? Self.manager.removeItem(at: staging)
         return false
     }
 
     /// Puts the finished run in place of `final` in one step (an atomic exchange where the system has one).
-    func commit() throws {
+    package func commit() throws {
         if Self.manager.fileExists(atPath: final.path) {
             if Self.exchange(staging.path, final.path) {
                 try? Self.manager.removeItem(at: staging)
@@ -143,12 +143,12 @@ struct RunDirectory {
                 try Self.manager.moveItem(at: final, to: old)
                 try Self.manager.moveItem(at: staging, to: final)
             } catch {
-                throw CLIError("cannot move the finished run from \(staging.path) to \(final.path): \(plainDescription(error))")
+                throw PlainError("cannot move the finished run from \(staging.path) to \(final.path): \(plainDescription(error))")
             }
             try? Self.manager.removeItem(at: old)
         } else {
             do { try Self.manager.moveItem(at: staging, to: final) } catch {
-                throw CLIError("cannot move the finished run from \(staging.path) to \(final.path): \(plainDescription(error))")
+                throw PlainError("cannot move the finished run from \(staging.path) to \(final.path): \(plainDescription(error))")
             }
         }
     }

@@ -6,16 +6,16 @@ import Foundation
 
 /// Draws a grid of samples from fixed noise after every epoch and keeps them in epoch-samples.safetensors in the
 /// run directory, so the report can show the model learning — a resumed run keeps the grids of its first part.
-final class SampleGridRecorder: Callback {
-    static let fileName = "epoch-samples.safetensors"
-    static let count = 32
-    let config: GenerativeRunConfig
-    let model: Module
-    let directory: URL
+package final class SampleGridRecorder: Callback {
+    package static let fileName = "epoch-samples.safetensors"
+    package static let count = 32
+    package let config: GenerativeRunConfig
+    package let model: Module
+    package let directory: URL
 
-    init(config: GenerativeRunConfig, model: Module, directory: URL) { (self.config, self.model, self.directory) = (config, model, directory) }
+    package init(config: GenerativeRunConfig, model: Module, directory: URL) { (self.config, self.model, self.directory) = (config, model, directory) }
 
-    func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
+    package func epochDidEnd(_ trainer: Trainer, record: EpochRecord) throws {
         let url = directory.appendingPathComponent(Self.fileName)
         var grids = (try? loadSafetensors(url)) ?? [:]
         grids["epoch_\(record.epoch)"] = drawSamples(model, config: config, count: Self.count, seed: 12345)
@@ -24,14 +24,14 @@ final class SampleGridRecorder: Callback {
 }
 
 /// Splits a batch of images of `imageShape` into one array each (the values read from the device once).
-func imageTiles(_ images: Tensor, imageShape: [Int]) -> [[Float]] {
+package func imageTiles(_ images: Tensor, imageShape: [Int]) -> [[Float]] {
     let per = imageShape.reduce(1, *), values = images.scalars
     return stride(from: 0, to: values.count, by: per).map { Array(values[$0..<($0 + per)]) }
 }
 
 /// `count` samples of a model in [0, 1], (count, C, H, W), from `seed`: the same noise every call. A conditional
 /// model cycles through the classes.
-func drawSamples(_ model: Module, config: GenerativeRunConfig, count: Int, seed: UInt64, classLabel: Int? = nil) -> Tensor {
+package func drawSamples(_ model: Module, config: GenerativeRunConfig, count: Int, seed: UInt64, classLabel: Int? = nil) -> Tensor {
     let wasTraining = model.training
     model.eval()
     defer { model.train(wasTraining) }

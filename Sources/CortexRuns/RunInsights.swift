@@ -5,10 +5,10 @@ import CortexApps
 import CortexReport
 import Foundation
 
-enum RunInsights {
+package enum RunInsights {
     /// The checks of the training (and test) data, printed as warnings and returned as the report's table.
-    static func dataChecks(train: TensorDataset, test: TensorDataset, isImage: Bool, isClassification: Bool, classNames: [String],
-                           featureNames: [String]) -> ReportTable {
+    package static func dataChecks(train: TensorDataset, test: TensorDataset, isImage: Bool, isClassification: Bool, classNames: [String],
+                           featureNames: [String], log: (String) -> Void = { print($0) }) -> ReportTable {
         let n = train.count, width = train.inputs.count / max(n, 1)
         let values = noGrad { Tensor.cat([train.inputs, test.inputs]).reshaped([n + test.count, width]) }.scalars
         let rows = (0..<(n + test.count)).map { i in values[i * width..<(i + 1) * width].map { Double($0) } }
@@ -20,7 +20,7 @@ enum RunInsights {
         if isImage { warnings.removeAll { $0.hasPrefix("constant columns") || $0.hasPrefix("feature scales") } }
         // cortex train standardises table features itself: say so rather than ask the user to.
         warnings = warnings.map { $0.hasSuffix("standardise the features") ? $0 + " (cortex train does, with the training rows' statistics)" : $0 }
-        for warning in warnings { print("data check: \(warning)") }
+        for warning in warnings { log("data check: \(warning)") }
         return ReportTable(title: "Data checks", caption: "Made before training, on the training and test \(isImage ? "images" : "rows") together"
                            + (warnings.isEmpty ? ": no problems found." : "."),
                            header: ["check", "result"], rows: quality.rows(isImage: isImage), warnings: warnings)
@@ -28,24 +28,24 @@ enum RunInsights {
 
     /// The loss of guessing from the training classes' frequencies (their entropy, in nats), or 1 for standardised
     /// regression targets (the mean's squared error).
-    static func chanceLoss(_ train: TensorDataset, isClassification: Bool) -> Double {
+    package static func chanceLoss(_ train: TensorDataset, isClassification: Bool) -> Double {
         guard isClassification else { return 1 }
         let labels = train.targets.integers
         let counts = Dictionary(grouping: labels, by: { $0 }).values.map { Double($0.count) }
         let total = Double(labels.count)
-        return counts.reduce(0) { $0 - ($1 / total) * log($1 / total) }
+        return counts.reduce(0) { $0 - ($1 / total) * Foundation.log($1 / total) }
     }
 
     /// The diagnostics callback for a run: a probe of up to 256 training inputs.
-    static func diagnostics(for train: TensorDataset, isClassification: Bool) -> TrainingDiagnostics {
+    package static func diagnostics(for train: TensorDataset, isClassification: Bool) -> TrainingDiagnostics {
         TrainingDiagnostics(probe: train.inputs.sliced(0, start: 0, end: min(256, train.count)),
                             chanceLoss: chanceLoss(train, isClassification: isClassification))
     }
 
     /// Prints the verdicts (problems as warnings) and writes them with the collected record to diagnostics.json.
-    static func finish(_ diagnostics: TrainingDiagnostics, in directory: URL) throws {
+    package static func finish(_ diagnostics: TrainingDiagnostics, in directory: URL, log: (String) -> Void = { print($0) }) throws {
         for verdict in diagnostics.record.verdicts {
-            print("\(verdict.isProblem ? "warning" : "diagnosis"): \(verdict.title.lowercased()): \(verdict.message)"
+            log("\(verdict.isProblem ? "warning" : "diagnosis"): \(verdict.title.lowercased()): \(verdict.message)"
                   + (verdict.isProblem && !verdict.advice.isEmpty ? " (try: \(verdict.advice))" : ""))
         }
         let encoder = JSONEncoder()

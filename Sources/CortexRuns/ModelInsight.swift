@@ -7,26 +7,26 @@ import Cortex
 import CortexReport
 import Foundation
 
-enum ModelInsight {
+package enum ModelInsight {
     /// The attribution methods `cortex explain` offers, in the order their columns appear.
-    static let methods = ["saliency", "smoothgrad", "integrated-gradients", "grad-cam", "hirescam", "occlusion"]
+    package static let methods = ["saliency", "smoothgrad", "integrated-gradients", "grad-cam", "hirescam", "occlusion"]
     /// The methods that need a convolutional feature map.
-    static let mapMethods: Set<String> = ["grad-cam", "hirescam"]
+    package static let mapMethods: Set<String> = ["grad-cam", "hirescam"]
 
-    static func methodTitle(_ method: String) -> String {
+    package static func methodTitle(_ method: String) -> String {
         ["saliency": "saliency |∂y/∂x|", "smoothgrad": "SmoothGrad", "integrated-gradients": "integrated gradients",
          "grad-cam": "Grad-CAM", "hirescam": "HiResCAM", "occlusion": "occlusion"][method] ?? method
     }
 
     /// The chain index of the last ReLU whose output is a (N, C, h, w) map: where Grad-CAM and the top-activation
     /// grid look. Nil for a model without convolutions.
-    static func lastConvolutionalReLU(_ chain: any LayerChain, example: Tensor) -> Int? {
+    package static func lastConvolutionalReLU(_ chain: any LayerChain, example: Tensor) -> Int? {
         let outputs = chain.activations(example)
         return outputs.indices.last { outputs[$0].layer is ReLU && outputs[$0].output.rank == 4 }
     }
 
     /// Attribution maps (one per image, height × width) of the predicted — or given — classes, by one method.
-    static func attributions(_ method: String, model: any Layer, images: Tensor, targets: [Int]) throws -> [[Float]] {
+    package static func attributions(_ method: String, model: any Layer, images: Tensor, targets: [Int]) throws -> [[Float]] {
         let (n, h, w) = (images.shape[0], images.size(-2), images.size(-1))
         func perImage(_ t: Tensor, channelsSummed: Bool) -> [[Float]] {
             let values = (channelsSummed ? noGrad { t.sum(dim: 1) } : t).scalars
@@ -42,7 +42,7 @@ enum ModelInsight {
             return perImage(Attribution.integratedGradients(model.callAsFunction, inputs: images, targets: targets, steps: 64).attributions, channelsSummed: true)
         case "grad-cam", "hirescam":
             guard let chain = model as? any LayerChain, let at = lastConvolutionalReLU(chain, example: images.sliced(0, start: 0, end: 1)) else {
-                throw CLIError("\(method) needs a convolutional model; this one has no convolutional feature map")
+                throw PlainError("\(method) needs a convolutional model; this one has no convolutional feature map")
             }
             let (features, head) = (chain.prefix(through: at), chain.suffix(after: at))
             let cam = method == "grad-cam" ? Attribution.gradCAM(features: features, head: head, inputs: images, targets: targets)
@@ -52,12 +52,12 @@ enum ModelInsight {
             return perImage(Attribution.occlusion(model.callAsFunction, inputs: images, targets: targets, window: max(2, h / 7), stride: max(1, h / 14)),
                             channelsSummed: false)
         default:
-            throw CLIError("unknown method '\(method)'; the methods are \(methods.joined(separator: ", "))")
+            throw PlainError("unknown method '\(method)'; the methods are \(methods.joined(separator: ", "))")
         }
     }
 
     /// One row per image: the image, then each method's map over it.
-    static func attributionFigure(model: any Layer, images: Tensor, targets: [Int], methods: [String], title: String, caption: String,
+    package static func attributionFigure(model: any Layer, images: Tensor, targets: [Int], methods: [String], title: String, caption: String,
                                   classNames: [String]) throws -> ReportFigure {
         let (n, h, w) = (images.shape[0], images.size(-2), images.size(-1))
         let gray = noGrad { images.mean(dim: 1) }.scalars
@@ -77,7 +77,7 @@ enum ModelInsight {
 
     /// The figures of the run report's "What the model learned" for an image classifier.
     /// `projected` test images go into the PCA and t-SNE maps (t-SNE costs O(n²) per iteration).
-    static func imageFigures(model: any Layer, images: Tensor, labels: [Int], classNames: [String], explained: Int = 6,
+    package static func imageFigures(model: any Layer, images: Tensor, labels: [Int], classNames: [String], explained: Int = 6,
                              projected: Int = 500) throws -> [ReportFigure] {
         let wasTraining = model.training
         model.eval()
@@ -163,7 +163,7 @@ enum ModelInsight {
     }
 
     /// A gray tile shrunk to a feature map's size by averaging blocks, so it can sit in the same row.
-    static func downsampled(_ picture: ReportPicture, to height: Int, _ width: Int) -> ReportPicture {
+    package static func downsampled(_ picture: ReportPicture, to height: Int, _ width: Int) -> ReportPicture {
         let (fy, fx) = (max(1, picture.height / height), max(1, picture.width / width))
         var out = [Float](repeating: 0, count: height * width)
         for y in 0..<height {
@@ -178,7 +178,7 @@ enum ModelInsight {
 
     /// Permutation importance of a classifier's features on held-out rows (as the model sees them), scored by
     /// accuracy: the `top` features with the largest mean drop.
-    static func importanceTable(model: any Layer, rows: Tensor, labels: [Int], featureNames: [String], top: Int = 5, repeats: Int = 10,
+    package static func importanceTable(model: any Layer, rows: Tensor, labels: [Int], featureNames: [String], top: Int = 5, repeats: Int = 10,
                                 seed: UInt64) throws -> ReportTable {
         let wasTraining = model.training
         model.eval()

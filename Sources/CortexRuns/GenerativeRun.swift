@@ -3,56 +3,55 @@
 // checkpoint, and a report of pictures: reconstructions beside inputs, samples per epoch, the codes on a
 // 2-D map coloured by class, interpolations, an RBM's filters, a GAN's two losses); `cortex generate --run
 // DIR --count N [--class C]` writes a PNG grid of new samples; `cortex encode` writes codes as CSV.
-import ArgumentParser
 import Cortex
 import CortexModels
 import CortexReport
 import Foundation
 
 /// The model kinds of this file.
-enum GenerativeKind: String, CaseIterable {
+package enum GenerativeKind: String, CaseIterable {
     case ae, dae, vae, cvae, gan, cgan, rbm, dbn
     /// Self-supervised: a convolutional denoising autoencoder pretrained on all training images without their
     /// labels, then judged by a linear probe trained on a few labels (`labels`, default 600).
     case ssl
 
-    var isConditional: Bool { self == .cvae || self == .cgan }
+    package var isConditional: Bool { self == .cvae || self == .cgan }
     /// Kinds that give each image a code (`cortex encode`).
-    var encodes: Bool { self != .gan && self != .cgan }
+    package var encodes: Bool { self != .gan && self != .cgan }
     /// Kinds that draw new images (`cortex generate`).
-    var generates: Bool { [.vae, .cvae, .gan, .cgan, .rbm, .dbn].contains(self) }
+    package var generates: Bool { [.vae, .cvae, .gan, .cgan, .rbm, .dbn].contains(self) }
 }
 
 /// What a generative run records (generative-model.json): enough to rebuild the model, and what it scored.
-struct GenerativeRunConfig: Codable {
-    static let fileName = "generative-model.json"
+package struct GenerativeRunConfig: Codable {
+    package static let fileName = "generative-model.json"
 
-    var model: String
+    package var model: String
     /// Where the images came from: fashion-mnist or fashion-mnist-subset, its directory and the --limit, so a
     /// resumed run reads the same examples.
-    var data: String
-    var dataDir: String?
-    var limit: Int?
-    var imageShape: [Int]
-    var classNames: [String]
+    package var data: String
+    package var dataDir: String?
+    package var limit: Int?
+    package var imageShape: [Int]
+    package var classNames: [String]
     /// Hidden widths: the AE's and VAE's layers, the RBM's hidden units, the DBN's layers above the image.
-    var hidden: [Int]
+    package var hidden: [Int]
     /// The code's size (AE, VAE) or the GAN's noise size.
-    var latent: Int
-    var seed: UInt64
-    var epochs: Int, batchSize: Int, learningRate: Float
+    package var latent: Int
+    package var seed: UInt64
+    package var epochs: Int, batchSize: Int, learningRate: Float
     /// The denoising autoencoder's masking probability.
-    var noise: Float?
+    package var noise: Float?
     /// Labelled examples the self-supervised run's linear probe may use.
-    var labels: Int?
+    package var labels: Int?
     /// Test-set figures by name ("mse", "negative_elbo", "accuracy", …).
-    var results: [String: Double] = [:]
-    var trainingSeconds: Double?
+    package var results: [String: Double] = [:]
+    package var trainingSeconds: Double?
 
-    var kind: GenerativeKind { GenerativeKind(rawValue: model)! }
-    var classes: Int { classNames.count }
+    package var kind: GenerativeKind { GenerativeKind(rawValue: model)! }
+    package var classes: Int { classNames.count }
 
-    func makeModel() -> Module {
+    package func makeModel() -> Module {
         switch kind {
         case .ae, .dae: Autoencoder(inputShape: imageShape, hiddenSizes: hidden, codeSize: latent, seed: seed)
         case .ssl: ConvAutoencoder(inputShape: imageShape, channels: (hidden[0], hidden[1]), codeSize: latent, seed: seed)
@@ -64,26 +63,26 @@ struct GenerativeRunConfig: Codable {
         }
     }
 
-    static func exists(in directory: URL) -> Bool { FileManager.default.fileExists(atPath: directory.appendingPathComponent(fileName).path) }
+    package static func exists(in directory: URL) -> Bool { FileManager.default.fileExists(atPath: directory.appendingPathComponent(fileName).path) }
 
-    static func read(from directory: URL) throws -> GenerativeRunConfig {
+    package static func read(from directory: URL) throws -> GenerativeRunConfig {
         let url = directory.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw CLIError("\(directory.path) holds no generative model (no \(fileName)); train one with cortex train --data fashion-mnist --model vae")
+            throw PlainError("\(directory.path) holds no generative model (no \(fileName)); train one with cortex train --data fashion-mnist --model vae")
         }
         do { return try JSONDecoder().decode(GenerativeRunConfig.self, from: Data(contentsOf: url)) } catch {
-            throw CLIError("\(url.path): not a generative-model run config (\(error.localizedDescription))")
+            throw PlainError("\(url.path): not a generative-model run config (\(error.localizedDescription))")
         }
     }
 
-    func write(to directory: URL) throws {
+    package func write(to directory: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(self).write(to: directory.appendingPathComponent(Self.fileName), options: .atomic)
     }
 
     /// Loads a finished run's model in evaluation mode.
-    static func loadModel(from directory: URL) throws -> (GenerativeRunConfig, Module) {
+    package static func loadModel(from directory: URL) throws -> (GenerativeRunConfig, Module) {
         let config = try read(from: directory)
         let model = config.makeModel()
         try model.loadStateDict(try loadSafetensors(directory.appendingPathComponent("model.safetensors")))
@@ -92,20 +91,36 @@ struct GenerativeRunConfig: Codable {
     }
 }
 
-extension TrainCommand {
+/// The generative models and representation learners (`GenerativeKind`) on Fashion-MNIST: asked for by --model,
+/// or, resuming without one, by the run directory's own generative-model.json.
+public enum GenerativeRun: TrainingRun {
+    public static let name = "generative"
+    public static func accepts(_ request: TrainRequest) throws -> Bool { try kind(of: request) != nil }
+    public static func run(_ request: TrainRequest) throws {
+        guard let kind = try kind(of: request) else { throw PlainError("--model \(request.model ?? "") is not a generative model") }
+        try request.trainGenerative(kind)
+    }
+
+    static func kind(of request: TrainRequest) throws -> GenerativeKind? {
+        if let model = request.model { return GenerativeKind(rawValue: model) }
+        return request.resume ? try RunDirectory(request.output).savedGenerativeKind() : nil
+    }
+}
+
+extension TrainRequest {
     /// Trains a generative model on Fashion-MNIST (or its bundled subset) into --output, staged and swapped in.
     func trainGenerative(_ kind: GenerativeKind) throws {
-        for (flag, given) in [("--cv", cv != nil), ("--schedule", schedule != nil), ("--optimizer", optimizer != nil),
+        for (flag, given) in [("--cv", crossValidationFolds != nil), ("--schedule", schedule != nil), ("--optimizer", optimizer != nil),
                               ("--test-fraction", testFraction != nil), ("--csv", source.csv != nil)] where given {
-            throw CLIError("\(flag) does not apply to --model \(kind.rawValue)")
+            throw PlainError("\(flag) does not apply to --model \(kind.rawValue)")
         }
         let directory = RunDirectory(output)
-        let (resumeFrom, unfinished) = try directory.prepareStaging(resume: resume, overwrite: overwrite)
+        let (resumeFrom, unfinished) = try directory.prepareStaging(resume: resume, overwrite: overwrite, log: log)
         var config: GenerativeRunConfig, data: LoadedData
         do {
             let saved = try resumeFrom.map { try GenerativeRunConfig.read(from: $0) }
             if let saved, saved.model != kind.rawValue {
-                throw CLIError("--resume continues the run's own model \(saved.model), not --model \(kind.rawValue)")
+                throw PlainError("--resume continues the run's own model \(saved.model), not --model \(kind.rawValue)")
             }
             var options = source
             if let saved {
@@ -113,11 +128,11 @@ extension TrainCommand {
                 (options.data, options.dataDir, options.limit) = (saved.data, saved.dataDir, saved.limit)
             }
             guard options.data == "fashion-mnist" || options.data == "fashion-mnist-subset" else {
-                throw CLIError("--model \(kind.rawValue) trains on images: --data fashion-mnist or fashion-mnist-subset")
+                throw PlainError("--model \(kind.rawValue) trains on images: --data fashion-mnist or fashion-mnist-subset")
             }
-            data = try options.load()
+            data = try options.load(log: log)
             let defaults = Self.generativeDefaults(kind)
-            let hiddenSizes = try hidden.map(Self.hiddenSizes) ?? defaults.hidden
+            let hiddenSizes = hidden ?? defaults.hidden
             config = saved ?? GenerativeRunConfig(
                 model: kind.rawValue, data: options.data!, dataDir: options.dataDir, limit: options.limit, imageShape: Array(data.train.inputs.shape.dropFirst()), classNames: data.classNames,
                 hidden: hiddenSizes, latent: latent ?? defaults.latent, seed: seed ?? 0,
@@ -125,30 +140,30 @@ extension TrainCommand {
                 noise: kind == .dae ? 0.3 : kind == .ssl ? 0.5 : nil, labels: kind == .ssl ? (labels ?? 600) : nil)
             if let epochs { config.epochs = epochs }
             switch kind {
-            case .rbm where config.hidden.count != 1: throw CLIError("--model rbm takes one --hidden size (its hidden units), not \(config.hidden)")
+            case .rbm where config.hidden.count != 1: throw PlainError("--model rbm takes one --hidden size (its hidden units), not \(config.hidden)")
             case .ssl where config.hidden.count != 2:
-                throw CLIError("--model ssl takes two --hidden sizes (the channels of its two convolutions), not \(config.hidden)")
+                throw PlainError("--model ssl takes two --hidden sizes (the channels of its two convolutions), not \(config.hidden)")
             case .ae, .dae, .vae, .cvae, .dbn:
-                if config.hidden.isEmpty { throw CLIError("--model \(kind.rawValue) needs at least one --hidden size") }
+                if config.hidden.isEmpty { throw PlainError("--model \(kind.rawValue) needs at least one --hidden size") }
             default: break
             }
         } catch {
             if !unfinished { directory.discardStaging() }
             throw error
         }
-        print("data: \(data.description)")
+        log("data: \(data.description)")
         do {
-            var training = GenerativeTraining(config: config, data: data, directory: directory.staging, resume: resumeFrom != nil)
+            var training = GenerativeTraining(config: config, data: data, directory: directory.staging, resume: resumeFrom != nil, log: log)
             try training.run()
         } catch {
-            var message = error is CLIError ? "\(error)" : plainDescription(error)
+            var message = error is PlainError ? "\(error)" : plainDescription(error)
             if directory.keepIfResumable() {
                 message += ". The unfinished run is in \(directory.staging.path); --resume continues it from its last checkpoint"
             }
-            throw CLIError(message)
+            throw PlainError(message)
         }
         try directory.commit()
-        print("report: \(directory.final.appendingPathComponent("report.html").path)")
+        log("report: \(directory.final.appendingPathComponent("report.html").path)")
     }
 
     static func generativeDefaults(_ kind: GenerativeKind) -> (hidden: [Int], latent: Int, batchSize: Int, learningRate: Float) {
@@ -170,6 +185,7 @@ struct GenerativeTraining {
     let data: LoadedData
     let directory: URL
     let resume: Bool
+    let log: (String) -> Void
 
     var train: TensorDataset { data.train }
     var test: TensorDataset { data.test! }
@@ -183,7 +199,7 @@ struct GenerativeTraining {
         try config.write(to: directory)
         manualSeed(config.seed)
         let model = config.makeModel()
-        print("model: \(config.model), \(model.parameterCount) parameters; batch \(config.batchSize), lr \(config.learningRate)")
+        log("model: \(config.model), \(model.parameterCount) parameters; batch \(config.batchSize), lr \(config.learningRate)")
         let start = Date()
         let history: History
         var extraHistory: History?
@@ -197,7 +213,7 @@ struct GenerativeTraining {
         config.results = try results(model)
         try config.write(to: directory)
         try saveSafetensors(model.stateDict(), to: directory.appendingPathComponent("model.safetensors"), metadata: ["format": "pt"])
-        for (name, value) in config.results.sorted(by: { $0.key < $1.key }) { print(String(format: "test %@: %.4f", name, value)) }
+        for (name, value) in config.results.sorted(by: { $0.key < $1.key }) { log(String(format: "test %@: %.4f", name, value)) }
         try report(model, history: history, layerHistory: extraHistory).write(to: directory.appendingPathComponent("report.html"))
     }
 
@@ -225,7 +241,7 @@ struct GenerativeTraining {
         let checkpointer = Checkpointer(directory: folder)
         if resume && FileManager.default.fileExists(atPath: checkpointer.file.path) {
             try trainer.resume(from: checkpointer.file)
-            print("\(label.map { $0 + ": " } ?? "")resumed after epoch \(trainer.completedEpochs)")
+            log("\(label.map { $0 + ": " } ?? "")resumed after epoch \(trainer.completedEpochs)")
         }
         let total = epochs ?? config.epochs
         var callbacks: [any Callback] = [ProgressBar(totalEpochs: total), CSVLogger(file: folder.appendingPathComponent("history.csv")), checkpointer]
@@ -244,7 +260,7 @@ struct GenerativeTraining {
     func trainBeliefNetwork(_ dbn: DeepBeliefNetwork) throws -> (History, History) {
         var layerRecords: [EpochRecord] = []
         for (i, machine) in dbn.machines.enumerated() {
-            print("layer \(i + 1) of \(dbn.machines.count): RBM \(machine.visibleCount) → \(machine.hiddenCount)")
+            log("layer \(i + 1) of \(dbn.machines.count): RBM \(machine.visibleCount) → \(machine.hiddenCount)")
             let layerTrain = dbn.trainingData(for: i, from: train), layerTest = dbn.trainingData(for: i, from: test)
             let history = try fit(machine, train: layerTrain, validation: layerTest,
                                   checkpointDirectory: directory.appendingPathComponent("layer-\(i + 1)"), label: "layer \(i + 1)")
@@ -261,7 +277,7 @@ struct GenerativeTraining {
         // Fine-tuning: the unrolled network, a new softmax head, Adam on the labels.
         let mlp = dbn.unrolled(outputs: config.classes, seed: config.seed)
         let finetune = SupervisedStep(mlp, Adam(mlp.parameters(), learningRate: 1e-3), loss: .crossEntropy)
-        print("fine-tuning the unrolled network on the labels")
+        log("fine-tuning the unrolled network on the labels")
         let history = try fit(mlp, step: finetune, train: train, validation: test,
                               checkpointDirectory: directory.appendingPathComponent("fine-tune"), label: "fine-tuning")
         // The fine-tuned weights are the run's classifier: keep them beside the network.

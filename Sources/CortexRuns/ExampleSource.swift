@@ -1,87 +1,85 @@
-// What the train, evaluate and predict commands share: loading a data source from command-line
-// options, with every path and value checked and explained in plain words.
-import ArgumentParser
+// What the train, evaluate and predict commands share: loading a data source, with every path and value checked
+// and explained in plain words.
 import Cortex
 import CortexModels
 import Foundation
 
-/// Where examples come from.
-struct DataOptions: ParsableArguments {
-    @Option(help: "A built-in data set: fashion-mnist (Debian's dataset-fashion-mnist, or --data-dir), fashion-mnist-subset (the 3000 + 1000 images bundled with cortex), breast-cancer (python3-sklearn) or fortunes (Debian's fortunes, for --model lstm|gpt language models).")
-    var data: String?
+/// Where examples come from: a built-in data set or a CSV table, and how to read it.
+public struct ExampleSource: Sendable, Equatable {
+    /// A built-in data set (`builtIn`).
+    public var data: String?
+    /// The directory of a built-in data set's files, where it is not the default.
+    public var dataDir: String?
+    /// A CSV table with a header row (scikit-learn's bundled format is detected too).
+    public var csv: String?
+    /// The CSV column to predict.
+    public var target: String?
+    /// classification or regression (default: chosen from the target column).
+    public var task: String?
+    /// Missing CSV cells: error (the default), drop or mean.
+    public var missing: String?
+    /// Only the first N examples of each split.
+    public var limit: Int?
 
-    @Option(help: "Directory holding Fashion-MNIST's four IDX files (default /usr/share/datasets/fashion-mnist).")
-    var dataDir: String?
+    public static let builtIn = ["fashion-mnist", "fashion-mnist-subset", "breast-cancer", "fortunes", "bbc-news"]
 
-    @Option(help: "A CSV table with a header row (scikit-learn's bundled format is detected too).")
-    var csv: String?
-
-    @Option(help: "The CSV column to predict (evaluate: default the run's).")
-    var target: String?
-
-    @Option(help: "classification or regression (default: chosen from the target column — text or at most 20 distinct whole numbers is classification — and printed).")
-    var task: String?
-
-    @Option(help: "Missing cells in a CSV table (empty, NA, NaN, ?, nan, inf): error (the default) lists them, drop leaves out their rows, mean fills them with the column mean or most frequent category.")
-    var missing: String?
-
-    @Option(parsing: .unconditional, help: "Use only the first N examples of each split (for quick runs).")
-    var limit: Int?
-
-    static let builtIn = ["fashion-mnist", "fashion-mnist-subset", "breast-cancer", "fortunes", "bbc-news"]
-
-    func validate() throws {
-        // Neither is allowed here because `train --resume` reads the run's own source; `load()` requires one.
-        guard data == nil || csv == nil else { throw ValidationError("give one of --data and --csv, not both") }
-        if let data, !Self.builtIn.contains(data) {
-            throw ValidationError("unknown --data '\(data)': use \(Self.builtIn.joined(separator: ", ")), or --csv FILE")
-        }
-        if let task, !["classification", "regression"].contains(task) {
-            throw ValidationError("--task must be classification or regression, not '\(task)'")
-        }
-        try MissingOption.validate(missing)
-        if let limit, limit <= 0 { throw ValidationError("--limit must be a positive number of examples, not \(limit)") }
+    public init(data: String? = nil, dataDir: String? = nil, csv: String? = nil, target: String? = nil, task: String? = nil,
+                missing: String? = nil, limit: Int? = nil) {
+        (self.data, self.dataDir, self.csv, self.target, self.task, self.missing, self.limit) = (data, dataDir, csv, target, task, missing, limit)
     }
 
-    var missingValues: CSVOptions.MissingValues { MissingOption.policy(missing) }
+    public func validate() throws {
+        // Neither is allowed here because `train --resume` reads the run's own source; `load()` requires one.
+        guard data == nil || csv == nil else { throw PlainError("give one of --data and --csv, not both") }
+        if let data, !Self.builtIn.contains(data) {
+            throw PlainError("unknown --data '\(data)': use \(Self.builtIn.joined(separator: ", ")), or --csv FILE")
+        }
+        if let task, !["classification", "regression"].contains(task) {
+            throw PlainError("--task must be classification or regression, not '\(task)'")
+        }
+        try MissingOption.validate(missing)
+        if let limit, limit <= 0 { throw PlainError("--limit must be a positive number of examples, not \(limit)") }
+    }
+
+    public var missingValues: CSVOptions.MissingValues { MissingOption.policy(missing) }
 }
 
 /// `--missing`, as `train`, `evaluate` and `predict` all take it: how a CSV table's missing cells are handled.
-enum MissingOption {
-    static func validate(_ text: String?) throws {
+public enum MissingOption {
+    public static func validate(_ text: String?) throws {
         if let text, !["error", "drop", "mean"].contains(text) {
-            throw ValidationError("--missing must be error, drop or mean, not '\(text)'")
+            throw PlainError("--missing must be error, drop or mean, not '\(text)'")
         }
     }
 
-    static func policy(_ text: String?) -> CSVOptions.MissingValues {
+    public static func policy(_ text: String?) -> CSVOptions.MissingValues {
         switch text { case "drop": .dropRows; case "mean": .fillMean; default: .error }
     }
 }
 
 /// Examples ready for a model: inputs, targets, and what they mean.
-struct LoadedData {
-    var train: TensorDataset
+public struct LoadedData {
+    public var train: TensorDataset
     /// A separate test split when the source has one (Fashion-MNIST); tables are split by the caller.
-    var test: TensorDataset?
-    var classNames: [String]
-    var featureNames: [String]
-    var isClassification: Bool
-    var isImage: Bool
-    var description: String
+    public var test: TensorDataset?
+    public var classNames: [String]
+    public var featureNames: [String]
+    public var isClassification: Bool
+    public var isImage: Bool
+    public var description: String
     /// How a CSV table became features, to read later tables the same way.
-    var schema: CSVSchema?
+    public var schema: CSVSchema?
 }
 
-extension DataOptions {
+extension ExampleSource {
     /// Loads the examples. With `schema` (a trained run's), a CSV table is encoded the way training did.
-    func load(schema: CSVSchema? = nil) throws -> LoadedData {
-        guard data != nil || csv != nil else { throw CLIError("give the examples with --data NAME or --csv FILE") }
+    public func load(schema: CSVSchema? = nil, log: (String) -> Void = { print($0) }) throws -> LoadedData {
+        guard data != nil || csv != nil else { throw PlainError("give the examples with --data NAME or --csv FILE") }
         if data == "bbc-news" {
-            throw CLIError("bbc-news is text: train a classifier with cortex train --data bbc-news --model minilm|lstm")
+            throw PlainError("bbc-news is text: train a classifier with cortex train --data bbc-news --model minilm|lstm")
         }
         if data == "fortunes" {
-            throw CLIError("fortunes is text for language models: train one with cortex train --data fortunes --model lstm|gpt, "
+            throw PlainError("fortunes is text for language models: train one with cortex train --data fortunes --model lstm|gpt, "
                            + "and continue text with cortex generate --run DIR")
         }
         func cut(_ d: TensorDataset) -> TensorDataset {
@@ -117,14 +115,14 @@ extension DataOptions {
                 table = try ScikitLearnCSV.read(contentsOf: url)
             } else if let schema {
                 if let target, target != schema.target {
-                    throw CLIError("--target '\(target)' differs from the run's target '\(schema.target ?? "none")'")
+                    throw PlainError("--target '\(target)' differs from the run's target '\(schema.target ?? "none")'")
                 }
                 table = try CSVTable.read(contentsOf: url, schema: schema, options: CSVOptions(missing: missingValues))
                 guard table.target != nil else {
-                    throw CLIError("\(source) has no column '\(schema.target ?? "")', the target the model was trained to predict")
+                    throw PlainError("\(source) has no column '\(schema.target ?? "")', the target the model was trained to predict")
                 }
             } else {
-                guard let target else { throw CLIError("--target is required with --csv: name the column to predict") }
+                guard let target else { throw PlainError("--target is required with --csv: name the column to predict") }
                 let kind: CSVTarget = switch task {
                 case "regression": .regression(target)
                 case "classification": .classification(target)
@@ -133,14 +131,14 @@ extension DataOptions {
                 table = try CSVTable.read(contentsOf: url, options: CSVOptions(missing: missingValues, target: kind))
             }
         }
-        for note in table.notes { print("note: \(note)") }
-        guard let targets = table.target else { throw CLIError("\(source): no target column") }
+        for note in table.notes { log("note: \(note)") }
+        guard let targets = table.target else { throw PlainError("\(source): no target column") }
         guard !table.featureNames.isEmpty else {
-            throw CLIError("\(source): no feature columns are left besides the target '\(table.targetName ?? "")' — there is nothing to learn from")
+            throw PlainError("\(source): no feature columns are left besides the target '\(table.targetName ?? "")' — there is nothing to learn from")
         }
         let regression = targets.dtype == .float32
         if !regression && schema == nil && table.classNames.count < 2 {
-            throw CLIError("\(source): the target '\(table.targetName ?? "")' holds a single class ('\(table.classNames.first ?? "")'); a classifier needs at least two")
+            throw PlainError("\(source): the target '\(table.targetName ?? "")' holds a single class ('\(table.classNames.first ?? "")'); a classifier needs at least two")
         }
         return LoadedData(train: cut(TensorDataset(inputs: table.features, targets: targets)), test: nil,
                           classNames: table.classNames, featureNames: table.featureNames, isClassification: !regression,
@@ -158,29 +156,29 @@ extension DataOptions {
 }
 
 /// Stops with a plain message unless `url` is an existing regular file (not a directory).
-func requireRegularFile(_ url: URL, option: String) throws {
+public func requireRegularFile(_ url: URL, option: String) throws {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-        throw CLIError("\(option) \(url.path): no such file")
+        throw PlainError("\(option) \(url.path): no such file")
     }
-    guard !isDirectory.boolValue else { throw CLIError("\(option) \(url.path) is a directory; give a file") }
-    guard FileManager.default.isReadableFile(atPath: url.path) else { throw CLIError("\(option) \(url.path): permission denied") }
+    guard !isDirectory.boolValue else { throw PlainError("\(option) \(url.path) is a directory; give a file") }
+    guard FileManager.default.isReadableFile(atPath: url.path) else { throw PlainError("\(option) \(url.path): permission denied") }
 }
 
 /// Stops with a plain message unless `url` is an existing directory.
-func requireDirectory(_ url: URL, option: String) throws {
+public func requireDirectory(_ url: URL, option: String) throws {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-        throw CLIError("\(option) \(url.path): no such directory")
+        throw PlainError("\(option) \(url.path): no such directory")
     }
-    guard isDirectory.boolValue else { throw CLIError("\(option) \(url.path) is a file, not a directory") }
+    guard isDirectory.boolValue else { throw PlainError("\(option) \(url.path) is a file, not a directory") }
 }
 
 /// The first `bytes` bytes of a regular file (fewer if it is shorter).
-func readHead(_ url: URL, bytes: Int) throws -> Data {
-    guard let handle = FileHandle(forReadingAtPath: url.path) else { throw CLIError("\(url.path): cannot open the file") }
+public func readHead(_ url: URL, bytes: Int) throws -> Data {
+    guard let handle = FileHandle(forReadingAtPath: url.path) else { throw PlainError("\(url.path): cannot open the file") }
     defer { try? handle.close() }
     do { return try handle.read(upToCount: bytes) ?? Data() } catch {
-        throw CLIError("\(url.path): cannot read (\(plainDescription(error)))")
+        throw PlainError("\(url.path): cannot read (\(plainDescription(error)))")
     }
 }
