@@ -1,5 +1,6 @@
 // The data options that train, evaluate and predict share, parsed into the library's `ExampleSource`.
 import ArgumentParser
+import CortexModels
 import CortexRuns
 
 struct DataOptions: ParsableArguments {
@@ -16,7 +17,7 @@ struct DataOptions: ParsableArguments {
     var target: String?
 
     @Option(help: "classification or regression (default: chosen from the target column — text or at most 20 distinct whole numbers is classification — and printed).")
-    var task: String?
+    var task: LearningTask?
 
     @Option(help: "Missing cells in a CSV table (empty, NA, NaN, ?, nan, inf): error (the default) lists them, drop leaves out their rows, mean fills them with the column mean or most frequent category.")
     var missing: String?
@@ -32,3 +33,5 @@ struct DataOptions: ParsableArguments {
         do { try exampleSource.validate() } catch let error as PlainError { throw ValidationError(error.description) }
     }
 }
+
+extension LearningTask: ExpressibleByArgument {}

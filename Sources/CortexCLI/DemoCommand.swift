@@ -39,7 +39,7 @@ struct DemoCommand: ParsableCommand {
         let directory = RunDirectory(output)
         _ = try directory.prepareStaging(resume: false, overwrite: true)
         let outputDirectory = directory.staging
-        let config = RunConfig(model: "cnn", hidden: [], inputShape: [1, 28, 28], outputs: 10, isClassification: true,
+        let config = RunConfig(model: .cnn, hidden: [], inputShape: [1, 28, 28], outputs: 10, task: .classification,
                                classNames: IDXDataset.fashionMNISTClassNames, featureNames: [], seed: seed,
                                training: RunConfig.Training(data: "fashion-mnist-subset", optimizer: .adam, learningRate: 2e-3,
                                                             batchSize: 64, schedule: .none, testFraction: 0.25, epochs: epochs))

@@ -19,7 +19,7 @@ struct EvaluateCommand: ParsableCommand {
         let config = try RunConfig.read(from: directory)
         let model = try config.loadModel(from: directory)
         var options = source.exampleSource
-        if options.task == nil { options.task = config.isClassification ? "classification" : "regression" }
+        if options.task == nil { options.task = config.task }
         let data = try options.load(schema: config.schema)
         let examples = data.test ?? data.train
         guard Array(examples.inputs.shape.dropFirst()) == config.inputShape else {

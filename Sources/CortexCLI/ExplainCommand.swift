@@ -75,7 +75,7 @@ struct ExplainCommand: ParsableCommand {
         func label(_ c: Int) -> String { c < names.count ? names[c] : "class \(c)" }
 
         var sections: [ApplicationReport.Section] = []
-        var summary = [ReportItem("Run", directory.lastPathComponent), ReportItem("Model", config.model),
+        var summary = [ReportItem("Run", directory.lastPathComponent), ReportItem("Model", config.model.description),
                        ReportItem("Inputs", "\(predicted.count) of \(all.shape[0]) in \(url.lastPathComponent)")]
         if config.inputShape.count == 3 {
             let isConvolutional = ((model as? any LayerChain)?.chain ?? []).contains { $0.layer is Conv2d }

@@ -90,10 +90,25 @@ public enum LayerSpec {
             case "tanh": layers.append(Tanh())
             case "sigmoid": layers.append(Sigmoid())
             default:
+                assert(!layerNames.contains(name), "layerNames lists \(name), which build does not make")
                 throw LayerSpecError(item, "unknown layer; \(help)")
             }
         }
         return Sequential(layers)
+    }
+
+    /// Every layer name `build` knows.
+    static let layerNames: Set<String> = ["linear", "dense", "conv", "maxpool", "avgpool", "bn", "batchnorm", "layernorm", "dropout",
+                                          "flatten", "relu", "leakyrelu", "gelu", "silu", "tanh", "sigmoid"]
+
+    /// Checks a spec's form and layer names without building it; its sizes are checked when it is built for an input.
+    public static func check(_ spec: String) throws {
+        let items = try split(spec)
+        guard !items.isEmpty else { throw LayerSpecError(spec, "no layers") }
+        for item in items {
+            let (name, _, _) = try parse(item)
+            guard layerNames.contains(name) else { throw LayerSpecError(item, "unknown layer; \(help)") }
+        }
     }
 
     /// Splits on commas outside parentheses.

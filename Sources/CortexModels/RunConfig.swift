@@ -27,14 +27,14 @@ public struct ComputeRecord: Codable, Sendable, Equatable {
 
 /// What `cortex train` (and the demo) write beside a model so it can be evaluated, used and resumed.
 public struct RunConfig: Codable, Sendable {
-    /// "mlp", "cnn" or a layer spec.
-    public var model: String
+    public var model: ModelChoice
     /// Hidden widths of an "mlp".
     public var hidden: [Int]
     /// The shape of one example: `[features]` or `[channels, height, width]`.
     public var inputShape: [Int]
     public var outputs: Int
-    public var isClassification: Bool
+    public var task: LearningTask
+    public var isClassification: Bool { task == .classification }
     public var classNames: [String]
     public var featureNames: [String]
     /// Standardisation fitted on the training rows (tables only).
@@ -76,11 +76,60 @@ public struct RunConfig: Codable, Sendable {
         }
     }
 
-    public init(model: String, hidden: [Int], inputShape: [Int], outputs: Int, isClassification: Bool, classNames: [String],
+    public init(model: ModelChoice, hidden: [Int], inputShape: [Int], outputs: Int, task: LearningTask, classNames: [String],
                 featureNames: [String], seed: UInt64, schema: CSVSchema? = nil, training: Training? = nil) {
-        (self.model, self.hidden, self.inputShape, self.outputs, self.isClassification) = (model, hidden, inputShape, outputs, isClassification)
+        (self.model, self.hidden, self.inputShape, self.outputs, self.task) = (model, hidden, inputShape, outputs, task)
         (self.classNames, self.featureNames, self.seed, self.schema, self.training) = (classNames, featureNames, seed, schema, training)
         compute = .current
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, hidden, inputShape, outputs, task, classNames, featureNames, featureMean, featureStd, targetMean, targetStd, seed,
+             schema, training, compute
+        /// Configs written before `task` said it as a flag.
+        case isClassification
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decode(ModelChoice.self, forKey: .model)
+        hidden = try c.decode([Int].self, forKey: .hidden)
+        inputShape = try c.decode([Int].self, forKey: .inputShape)
+        outputs = try c.decode(Int.self, forKey: .outputs)
+        if let task = try c.decodeIfPresent(LearningTask.self, forKey: .task) {
+            self.task = task
+        } else {
+            task = try c.decode(Bool.self, forKey: .isClassification) ? .classification : .regression
+        }
+        classNames = try c.decode([String].self, forKey: .classNames)
+        featureNames = try c.decode([String].self, forKey: .featureNames)
+        featureMean = try c.decodeIfPresent([Float].self, forKey: .featureMean)
+        featureStd = try c.decodeIfPresent([Float].self, forKey: .featureStd)
+        targetMean = try c.decodeIfPresent(Float.self, forKey: .targetMean)
+        targetStd = try c.decodeIfPresent(Float.self, forKey: .targetStd)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        schema = try c.decodeIfPresent(CSVSchema.self, forKey: .schema)
+        training = try c.decodeIfPresent(Training.self, forKey: .training)
+        compute = try c.decodeIfPresent(ComputeRecord.self, forKey: .compute)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(hidden, forKey: .hidden)
+        try c.encode(inputShape, forKey: .inputShape)
+        try c.encode(outputs, forKey: .outputs)
+        try c.encode(task, forKey: .task)
+        try c.encode(classNames, forKey: .classNames)
+        try c.encode(featureNames, forKey: .featureNames)
+        try c.encodeIfPresent(featureMean, forKey: .featureMean)
+        try c.encodeIfPresent(featureStd, forKey: .featureStd)
+        try c.encodeIfPresent(targetMean, forKey: .targetMean)
+        try c.encodeIfPresent(targetStd, forKey: .targetStd)
+        try c.encode(seed, forKey: .seed)
+        try c.encodeIfPresent(schema, forKey: .schema)
+        try c.encodeIfPresent(training, forKey: .training)
+        try c.encodeIfPresent(compute, forKey: .compute)
     }
 
     public static func url(in directory: URL) -> URL { directory.appendingPathComponent("config.json") }
@@ -164,14 +213,14 @@ public struct RunConfig: Codable, Sendable {
     public func makeModel(memoryLimit: Int? = nil) throws -> any Layer {
         var budget = ParameterBudget(limitBytes: memoryLimit)
         switch model {
-        case "mlp":
+        case .mlp:
             var width = checkedProduct(inputShape) ?? Int.max
             for (i, h) in (hidden + [outputs]).enumerated() {
                 try budget.add(i < hidden.count ? "hidden layer \(i + 1) (\(width) → \(h))" : "the output layer (\(width) → \(h))", [[width, h], [h]])
                 width = h
             }
             return MLP(inputSize: inputShape.reduce(1, *), hiddenSizes: hidden, outputSize: outputs, seed: seed)
-        case "cnn":
+        case .cnn:
             guard inputShape.count == 3 else { throw RunConfigError("model cnn needs image data (channels, height, width); use mlp or a layer spec for tables") }
             guard inputShape[1] == inputShape[2], inputShape[1] >= 4 else {
                 throw RunConfigError("model cnn needs square images of at least 4×4, not \(inputShape[1])×\(inputShape[2])")
@@ -179,8 +228,8 @@ public struct RunConfig: Codable, Sendable {
             let side = inputShape[1] / 4
             try budget.add("model cnn", [[32, inputShape[0], 9], [64, 32, 9], [64, side, side, outputs]])
             return SmallConvNet(inputChannels: inputShape[0], imageSize: inputShape[1], classes: outputs, seed: seed)
-        default:
-            return try LayerSpec.build(model, inputShape: inputShape, seed: seed, memoryLimit: memoryLimit)
+        case .spec(let spec):
+            return try LayerSpec.build(spec, inputShape: inputShape, seed: seed, memoryLimit: memoryLimit)
         }
     }
 

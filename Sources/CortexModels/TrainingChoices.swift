@@ -1,7 +1,56 @@
-// The optimiser and learning-rate schedule a run trains with, by name: what `cortex train --optimizer` and
-// `--schedule` take and a run's config.json keeps. Reading a name that is not one of them is an error that names
+// The choices a run is made of, by name: its model, task, optimiser and learning-rate schedule, as `cortex train`
+// takes them and a run's config.json keeps them. Reading a name that is not one of them is an error that names
 // it and the valid ones, where a string would have fallen through to a default.
 import CortexCore
+
+/// The model of a classifier or regressor: the MLP, the small CNN, or a layer spec ("linear(64), relu, linear(2)").
+public enum ModelChoice: Sendable, Equatable, Codable, CustomStringConvertible {
+    case mlp, cnn
+    /// A layer spec, checked when the choice is made (`LayerSpec.help` lists the layers).
+    case spec(String)
+
+    /// The choice `name` stands for; a name that is neither mlp, cnn nor a spec that parses is an error that says why.
+    public init(_ name: String) throws {
+        switch name {
+        case "mlp": self = .mlp
+        case "cnn": self = .cnn
+        default:
+            do { try LayerSpec.check(name) } catch {
+                throw RunConfigError("model '\(name)' is not mlp, cnn or a layer spec: \(error)")
+            }
+            self = .spec(name)
+        }
+    }
+
+    /// The name the command line and config.json use.
+    public var description: String {
+        switch self {
+        case .mlp: "mlp"
+        case .cnn: "cnn"
+        case .spec(let spec): spec
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        do { self = try ModelChoice(name) } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(error)")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// What a model predicts: a class, or a number.
+public enum LearningTask: String, CaseIterable, Sendable, Codable {
+    case classification, regression
+
+    public init(from decoder: any Decoder) throws { self = try decodeChoice(decoder) }
+}
 
 /// An optimiser by the name the command line and config.json use.
 public enum OptimizerChoice: String, CaseIterable, Sendable, Codable {

@@ -14,8 +14,8 @@ public struct ExampleSource: Sendable, Equatable {
     public var csv: String?
     /// The CSV column to predict.
     public var target: String?
-    /// classification or regression (default: chosen from the target column).
-    public var task: String?
+    /// What the target is (default: chosen from the target column).
+    public var task: LearningTask?
     /// Missing CSV cells: error (the default), drop or mean.
     public var missing: String?
     /// Only the first N examples of each split.
@@ -23,7 +23,7 @@ public struct ExampleSource: Sendable, Equatable {
 
     public static let builtIn = ["fashion-mnist", "fashion-mnist-subset", "breast-cancer", "fortunes", "bbc-news"]
 
-    public init(data: String? = nil, dataDir: String? = nil, csv: String? = nil, target: String? = nil, task: String? = nil,
+    public init(data: String? = nil, dataDir: String? = nil, csv: String? = nil, target: String? = nil, task: LearningTask? = nil,
                 missing: String? = nil, limit: Int? = nil) {
         (self.data, self.dataDir, self.csv, self.target, self.task, self.missing, self.limit) = (data, dataDir, csv, target, task, missing, limit)
     }
@@ -33,9 +33,6 @@ public struct ExampleSource: Sendable, Equatable {
         guard data == nil || csv == nil else { throw PlainError("give one of --data and --csv, not both") }
         if let data, !Self.builtIn.contains(data) {
             throw PlainError("unknown --data '\(data)': use \(Self.builtIn.joined(separator: ", ")), or --csv FILE")
-        }
-        if let task, !["classification", "regression"].contains(task) {
-            throw PlainError("--task must be classification or regression, not '\(task)'")
         }
         try MissingOption.validate(missing)
         if let limit, limit <= 0 { throw PlainError("--limit must be a positive number of examples, not \(limit)") }
@@ -124,9 +121,9 @@ extension ExampleSource {
             } else {
                 guard let target else { throw PlainError("--target is required with --csv: name the column to predict") }
                 let kind: CSVTarget = switch task {
-                case "regression": .regression(target)
-                case "classification": .classification(target)
-                default: .inferred(target)
+                case .regression: .regression(target)
+                case .classification: .classification(target)
+                case nil: .inferred(target)
                 }
                 table = try CSVTable.read(contentsOf: url, options: CSVOptions(missing: missingValues, target: kind))
             }

@@ -18,12 +18,13 @@ public enum SupervisedRun: TrainingRun {
 extension TrainRequest {
     /// The settings of this run: the options given, else (resuming) the run's own, else the defaults.
     struct Settings {
-        var model: String, hidden: [Int], seed: UInt64
+        var model: ModelChoice, hidden: [Int], seed: UInt64
         var training: RunConfig.Training
     }
 
     func settings(resuming saved: RunConfig?) throws -> Settings {
         let old = saved?.training
+        let model = try self.model.map(ModelChoice.init)
         if let saved, let old {
             // A resumed run keeps what shaped it; only the number of epochs may grow.
             var conflicts: [String] = []
@@ -45,7 +46,7 @@ extension TrainRequest {
         }
         let data = source.csv != nil ? "csv" : (source.data ?? old?.data ?? "")
         return Settings(
-            model: model ?? saved?.model ?? "mlp", hidden: hidden ?? saved?.hidden ?? [128, 64],
+            model: model ?? saved?.model ?? .mlp, hidden: hidden ?? saved?.hidden ?? [128, 64],
             seed: seed ?? saved?.seed ?? 0,
             training: RunConfig.Training(
                 data: data, dataDir: source.dataDir ?? old?.dataDir, csv: source.csv ?? old?.csv, target: source.target ?? old?.target,
@@ -112,7 +113,7 @@ extension TrainRequest {
             options.target = options.target ?? old.target
             options.missing = options.missing ?? old.missing
             options.limit = options.limit ?? old.limit
-            if let saved { options.task = saved.isClassification ? "classification" : "regression" }
+            if let saved { options.task = saved.task }
         }
         return (try self.settings(resuming: saved), try options.load(log: log))
     }
@@ -171,7 +172,7 @@ extension TrainRequest {
         let options = settings.training
         var config = RunConfig(model: settings.model, hidden: settings.hidden, inputShape: Array(train.inputs.shape.dropFirst()),
                                outputs: data.isClassification ? max(data.classNames.count, 2) : 1,
-                               isClassification: data.isClassification, classNames: data.classNames, featureNames: data.featureNames,
+                               task: data.isClassification ? .classification : .regression, classNames: data.classNames, featureNames: data.featureNames,
                                seed: settings.seed, schema: data.schema, training: options)
         var trainSet = train, testSet = test
         if !data.isImage {
@@ -234,7 +235,7 @@ extension TrainRequest {
     func report(_ data: LoadedData, config: RunConfig, settings: Settings, trainer: Trainer, evaluation: Evaluation, trainCount: Int,
                 test: TensorDataset, seconds: Double, directory: URL, diagnostics: DiagnosticsRecord, dataChecks: ReportTable) throws {
         let options = settings.training
-        let items = [ReportItem("Model", settings.model), ReportItem("Parameters", "\(trainer.model.parameterCount)"),
+        let items = [ReportItem("Model", settings.model.description), ReportItem("Parameters", "\(trainer.model.parameterCount)"),
                      ReportItem("Training examples", "\(trainCount)"),
                      ReportItem("Epochs", "\(trainer.completedEpochs)"),
                      ReportItem("Optimizer", "\(options.optimizer), lr \(options.learningRate), batch \(options.batchSize)"),
