@@ -38,7 +38,11 @@ public enum Attribution {
     /// are from it.
     ///
     /// - Parameters:
+    ///   - model: the model to explain, in evaluation mode.
+    ///   - inputs: the examples, batched along the first axis.
+    ///   - targets: for each example, the class whose score is explained.
     ///   - baseline: one example's shape (shared by all) or the inputs' shape; zeros by default.
+    ///   - steps: points on the path from the baseline to each input.
     ///   - batchSize: path points evaluated per forward pass.
     public static func integratedGradients(_ model: Model, inputs: Tensor, targets: [Int], baseline: Tensor? = nil,
                                            steps: Int = 64, batchSize: Int = 256) -> IntegratedGradients {

@@ -32,6 +32,7 @@ extension Tensor {
     /// as they were. A target the graph does not reach gets zeros.
     ///
     /// - Parameters:
+    ///   - targets: the tensors to differentiate with respect to.
     ///   - gradient: the cotangent of `self`, as for `backward`; omit it for a one-element tensor.
     ///   - retainGraph: keep the graph for another walk.
     public func gradients(withRespectTo targets: [Tensor], _ gradient: Tensor? = nil, retainGraph: Bool = false) -> [Tensor] {

@@ -18,6 +18,7 @@ public final class ProgressBar: Callback {
     /// - Parameters:
     ///   - totalEpochs: shown as "epoch e/N" when known.
     ///   - interactive: redraw in place; by default, whether standard output is a terminal.
+    ///   - output: where the lines go; standard output by default.
     public init(totalEpochs: Int = 0, interactive: Bool? = nil, output: ((String) -> Void)? = nil) {
         epochs = totalEpochs
         self.interactive = interactive ?? (isatty(STDOUT_FILENO) == 1)

@@ -1,0 +1,1 @@
+../../../../Tests/CortexTests/Tutorial/FashionCNNRun.swift
