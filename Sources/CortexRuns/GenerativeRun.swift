@@ -23,8 +23,10 @@ package enum GenerativeKind: String, CaseIterable {
 }
 
 /// What a generative run records (generative-model.json): enough to rebuild the model, and what it scored.
-package struct GenerativeRunConfig: Codable {
+package struct GenerativeRunConfig: RunRecordFile {
     package static let fileName = "generative-model.json"
+    package static let runDescription = "generative model"
+    package static let trainingHint = "cortex train --data fashion-mnist --model vae"
 
     package var model: String
     /// Where the images came from: fashion-mnist or fashion-mnist-subset, its directory and the --limit, so a
@@ -61,24 +63,6 @@ package struct GenerativeRunConfig: Codable {
         case .rbm: RBM(visible: imageShape.reduce(1, *), hidden: hidden[0], seed: seed)
         case .dbn: DeepBeliefNetwork(sizes: [imageShape.reduce(1, *)] + hidden, seed: seed)
         }
-    }
-
-    package static func exists(in directory: URL) -> Bool { FileManager.default.fileExists(atPath: directory.appendingPathComponent(fileName).path) }
-
-    package static func read(from directory: URL) throws -> GenerativeRunConfig {
-        let url = directory.appendingPathComponent(fileName)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw PlainError("\(directory.path) holds no generative model (no \(fileName)); train one with cortex train --data fashion-mnist --model vae")
-        }
-        do { return try JSONDecoder().decode(GenerativeRunConfig.self, from: Data(contentsOf: url)) } catch {
-            throw PlainError("\(url.path): not a generative-model run config (\(error.localizedDescription))")
-        }
-    }
-
-    package func write(to directory: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: directory.appendingPathComponent(Self.fileName), options: .atomic)
     }
 
     /// Loads a finished run's model in evaluation mode.

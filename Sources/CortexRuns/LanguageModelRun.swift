@@ -7,8 +7,10 @@ import CortexReport
 import Foundation
 
 /// What a language-model run directory records (language-model.json): enough to rebuild the model.
-package struct LanguageModelRunConfig: Codable {
+package struct LanguageModelRunConfig: RunRecordFile {
     package static let fileName = "language-model.json"
+    package static let runDescription = "language model"
+    package static let trainingHint = "cortex train --data fortunes --model lstm|gpt"
 
     package var model: String
     package var vocabulary: CharacterVocabulary
@@ -27,22 +29,6 @@ package struct LanguageModelRunConfig: Codable {
                        feedForward: feedForward, tieWeights: tieWeights, seed: seed)
         }
         return CharLSTM(vocabularySize: vocabulary.count, embeddingSize: embeddingSize, hiddenSize: hiddenSize, numLayers: layers, seed: seed)
-    }
-
-    package static func read(from directory: URL) throws -> LanguageModelRunConfig {
-        let url = directory.appendingPathComponent(fileName)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw PlainError("\(directory.path) holds no language model (no \(fileName)); train one with cortex train --data fortunes --model lstm|gpt")
-        }
-        do { return try JSONDecoder().decode(LanguageModelRunConfig.self, from: Data(contentsOf: url)) } catch {
-            throw PlainError("\(url.path): not a language-model run config (\(error.localizedDescription))")
-        }
-    }
-
-    package func write(to directory: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: directory.appendingPathComponent(Self.fileName), options: .atomic)
     }
 }
 
