@@ -19,7 +19,7 @@ enum BoundaryScan {
         "Sources/CortexData/ScikitLearnCSV.swift": "parses numbers from the file's bytes",
         "Sources/CortexCore/IO/Safetensors.swift": "reads and writes the file's bytes",
         "Sources/CortexDistributed/GradientBuckets.swift": "host buffers that MPI's non-blocking all-reduce holds until it completes",
-        "Sources/CortexCLI/RunDirectory.swift": "renameat2 through dlsym",
+        "Sources/CortexRuns/RunDirectory.swift": "renameat2 through dlsym",
     ]
 
     /// Text that marks a crossing of the boundary, and why it is one.
