@@ -3,10 +3,6 @@
 import Glibc
 #endif
 
-public enum BinaryOp: Sendable, Equatable {
-    case add, sub, mul, div, maximum, minimum, pow
-}
-
 /// A scalar function of two floats, dispatched statically so the kernels below are specialised
 /// (a closure captured by the parallel loop's body would be an indirect call per element).
 protocol FloatBinaryFunction { static func apply(_ a: Float, _ b: Float) -> Float }

@@ -6,17 +6,6 @@ import CCortexKernels
 import Glibc
 #endif
 
-public enum UnaryOp: Sendable, Equatable {
-    case neg, abs, sqrt, square, reciprocal, sign, exp, log, sin, cos, floor, ceil, round
-    case relu, sigmoid, tanh, gelu, geluTanh, silu
-    case leakyRelu(slope: Float)
-    case elu(alpha: Float)
-    case softplus(beta: Float, threshold: Float)
-    case addScalar(Float), mulScalar(Float), rsubScalar(Float), rdivScalar(Float)
-    case powScalar(Float)
-    case clamp(min: Float, max: Float)
-}
-
 enum Unary {
     /// y[i] = op(x[i]) for `count` contiguous floats; `y` may equal `x`.
     static func apply(_ op: UnaryOp, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
