@@ -98,6 +98,11 @@ public struct RecurrentScanGradients: Sendable {
 /// The kernels and memory of one device.
 public protocol Backend: AnyObject, Sendable {
     var device: Device { get }
+    /// Bytes the device's tensors hold now and at most, and its limit.
+    var memory: DeviceMemory { get }
+    /// Waits for the device's queued work and raises the first error it met since the last call (out of memory, a
+    /// failed launch, a lost device). Ops never throw; a training step calls this once, after reading its loss.
+    func synchronize() throws
 
     // MARK: Memory and host transfers
     /// New memory on the device, zero-filled when asked.

@@ -3,6 +3,7 @@
 // other kernel families are extensions in CPUBackend+<Family>.swift.
 import CBLAS
 import CCortexKernels
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,8 +12,34 @@ import Glibc
 public class CPUBackend: Backend, @unchecked Sendable {
     public static let shared = CPUBackend(device: .cpu)
     public let device: Device
+    public let memory: DeviceMemory
+    /// The first error a kernel or allocation met since the last `synchronize()`, kept until then, as CUDA keeps
+    /// its sticky errors: ops do not throw, so `model(x)` reads as it does without a device.
+    private let pendingError = Mutex<DeviceError?>(nil)
 
-    init(device: Device) { self.device = device }
+    init(device: Device, memoryLimit: Int? = nil) {
+        self.device = device
+        memory = DeviceMemory(limit: memoryLimit)
+    }
+
+    /// Keeps `error` for the next `synchronize()`, unless an earlier one is waiting.
+    final func record(_ error: DeviceError) {
+        pendingError.withLock { if $0 == nil { $0 = error } }
+    }
+
+    /// Work on the CPU is done when its call returns; this raises the error an op recorded since the last call.
+    public func synchronize() throws {
+        if let error = pendingError.withLock({ error -> DeviceError? in defer { error = nil }; return error }) { throw error }
+    }
+
+    /// New storage of `byteCount` bytes, counted in the device's memory; over the device's limit, an out-of-memory
+    /// error is recorded for the next `synchronize()`.
+    private func newStorage(byteCount: Int, zeroed: Bool) -> Storage {
+        if !memory.reserve(byteCount) {
+            record(.outOfMemory(device: device.name, requested: byteCount, inUse: memory.inUse - byteCount, limit: memory.limit ?? 0))
+        }
+        return Storage(device: device, byteCount: byteCount, zeroed: zeroed, memory: memory)
+    }
 
     /// Stops unless `operand` lives on this backend's device: an op never mixes devices silently.
     @inline(__always)
@@ -24,12 +51,12 @@ public class CPUBackend: Backend, @unchecked Sendable {
     // MARK: - Memory and host transfers
 
     public func allocate(byteCount: Int, zeroed: Bool) -> Storage {
-        Storage(device: device, byteCount: byteCount, zeroed: zeroed)
+        newStorage(byteCount: byteCount, zeroed: zeroed)
     }
 
     public func upload<T: BitwiseCopyable>(_ values: [T]) -> Storage {
         let bytes = values.count * MemoryLayout<T>.stride
-        let storage = Storage(device: device, byteCount: bytes, zeroed: false)
+        let storage = newStorage(byteCount: bytes, zeroed: false)
         values.withUnsafeBytes { source in
             if bytes > 0 { storage.buffer.raw.copyMemory(from: source.baseAddress!, byteCount: bytes) }
         }

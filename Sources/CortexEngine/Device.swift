@@ -102,6 +102,12 @@ public struct Device: Sendable, Hashable, CustomStringConvertible {
 public enum DeviceError: Error, Equatable, CustomStringConvertible {
     case notFound(name: String, available: [String])
     case nameTaken(name: String)
+    /// An allocation that would take the device past its memory: the bytes asked for, those in use before, the limit.
+    case outOfMemory(device: String, requested: Int, inUse: Int, limit: Int)
+
+    public var isOutOfMemory: Bool {
+        if case .outOfMemory = self { true } else { false }
+    }
 
     public var description: String {
         switch self {
@@ -109,6 +115,8 @@ public enum DeviceError: Error, Equatable, CustomStringConvertible {
             "there is no device '\(name)' in this process; the devices are \(available.joined(separator: ", "))"
         case .nameTaken(let name):
             "a device is already called '\(name)'; give the new one another name"
+        case .outOfMemory(let device, let requested, let inUse, let limit):
+            "out of memory on \(device): \(mebibytes(requested)) asked for with \(mebibytes(inUse)) in use of \(mebibytes(limit))"
         }
     }
 }
@@ -120,4 +128,10 @@ enum DeviceRegistry {
     static func backend(of device: Device) -> any Backend {
         registered.withLock { $0[device.id - 2].backend }
     }
+}
+
+/// Bytes as MiB with one decimal ("12.5 MiB").
+private func mebibytes(_ bytes: Int) -> String {
+    let tenths = (bytes * 10 + (1 << 19)) >> 20
+    return "\(tenths / 10).\(tenths % 10) MiB"
 }

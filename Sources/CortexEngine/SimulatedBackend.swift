@@ -4,6 +4,9 @@
 // training tests here proves that Cortex's ops go through the backend protocol alone and read nothing
 // back to the host inside a step — what a GPU backend will need.
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Host↔device traffic: how many copies each way and how many bytes.
 public struct TransferCounts: Sendable, Equatable, CustomStringConvertible {
@@ -27,7 +30,19 @@ public final class SimulatedBackend: CPUBackend, @unchecked Sendable {
     /// Counts of the transfers made inside `countingTransfers` on this task.
     @TaskLocal static var recorder: TransferRecorder?
 
-    private init() { super.init(device: .simulated) }
+    private convenience init() { self.init(device: .simulated, memoryLimit: Self.environmentMemoryLimit()) }
+
+    /// A simulated device of its own (a test registers one to give it a small memory limit).
+    override init(device: Device, memoryLimit: Int? = nil) { super.init(device: device, memoryLimit: memoryLimit) }
+
+    /// CORTEX_SIM_MEMORY_MB: the simulated device's memory, in MiB, for trying out-of-memory paths as a GPU meets them.
+    private static func environmentMemoryLimit() -> Int? {
+        guard let text = getenv("CORTEX_SIM_MEMORY_MB").map({ String(cString: $0) }), !text.isEmpty else { return nil }
+        guard let megabytes = Int(text), megabytes > 0, megabytes <= 1 << 30 else {
+            fatalError("CORTEX_SIM_MEMORY_MB is '\(text)'; expected a positive number of MiB")
+        }
+        return megabytes << 20
+    }
 
     public var transfers: TransferCounts { totals.withLock { $0 } }
 

@@ -9,12 +9,17 @@ public final class Storage: @unchecked Sendable {
     /// The memory itself: host memory for the CPU and for the simulated device alike, but reachable only
     /// inside the engine.
     let buffer: TensorBuffer
+    /// The account of the device this memory is counted in, until it is freed.
+    private let memory: DeviceMemory
 
-    init(device: Device, byteCount: Int, zeroed: Bool) {
+    init(device: Device, byteCount: Int, zeroed: Bool, memory: DeviceMemory) {
         self.device = device
         self.byteCount = byteCount
+        self.memory = memory
         buffer = zeroed ? TensorBuffer(zeroedByteCount: byteCount) : TensorBuffer(byteCount: byteCount)
     }
+
+    deinit { memory.release(byteCount) }
 }
 
 /// How a tensor's elements sit in its storage: shape, element strides (0 on broadcast axes) and the

@@ -140,10 +140,11 @@ public func groupNorm(_ input: Tensor, numGroups: Int, weight: Tensor? = nil, bi
 
 extension Tensor {
     /// Overwrites this tensor's values with `source`'s (same shape), outside autograd — used for
-    /// running statistics and optimiser updates.
+    /// running statistics, optimiser updates and loading weights. Like PyTorch's `copy_`, it copies across
+    /// devices: weights read from a file onto the host load into a model on any device.
     public func assign(_ source: Tensor) {
         require(source.shape == shape, "assign: source shape \(source.shape) differs from \(shape)")
         let converted = source.dtype == dtype ? source : source.to(dtype)
-        converted.copyValues(into: self)
+        (converted.device == device ? converted : converted.detach().to(device: device)).copyValues(into: self)
     }
 }

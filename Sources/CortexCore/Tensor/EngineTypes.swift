@@ -6,6 +6,10 @@ import CortexEngine
 public typealias DType = CortexEngine.DType
 /// Where a tensor lives and computes: the CPU, or the simulated discrete device the tests use.
 public typealias Device = CortexEngine.Device
+/// Why a device could not be found, or failed: out of memory, say.
+public typealias DeviceError = CortexEngine.DeviceError
+/// Bytes a device's tensors hold now and at most, and its limit.
+public typealias DeviceMemory = CortexEngine.DeviceMemory
 /// A seedable pseudo-random generator (xoshiro256**).
 public typealias RandomGenerator = CortexEngine.RandomGenerator
 /// The thread count Cortex computes with (its parallel loops and BLAS): `Threads.count = 1`.

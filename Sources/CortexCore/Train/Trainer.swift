@@ -9,6 +9,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case emptyDataset(String)
     /// A callback could not restore what it promised to (EarlyStopping's best weights).
     case restoreFailed(String)
+    /// The device failed during a step (out of memory, say); `batch` 0 is the epoch's validation.
+    case deviceFailed(epoch: Int, batch: Int, DeviceError)
 
     public var description: String {
         switch self {
@@ -16,6 +18,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             "training stopped: the loss became \(value) at epoch \(epoch), batch \(batch); the last good checkpoint (if any) is kept"
         case let .emptyDataset(which): "training stopped: the \(which) dataset is empty"
         case let .restoreFailed(what): "training ended, but \(what)"
+        case let .deviceFailed(epoch, batch, error):
+            "training stopped at epoch \(epoch), \(batch == 0 ? "validation" : "batch \(batch)"): \(error)"
+                + (error.isOutOfMemory ? "; try a smaller batch size" : "") + ". The last checkpoint (if any) is kept"
         }
     }
 }
@@ -143,6 +148,13 @@ public final class Trainer: @unchecked Sendable {
     private func runEpochs(_ loader: DataLoader, validation: (any Dataset)?, epochs: Int, batchSize: Int,
                            callbacks: [any Callback]) throws {
         let metricName = step.metric?.name
+        // Ops never throw; the device raises what went wrong (out of memory, say) here, once a step.
+        let device = model.parameters().first?.device ?? .default
+        func synchronize(epoch: Int, batch: Int) throws {
+            do { try device.backend.synchronize() } catch let error as DeviceError {
+                throw TrainingError.deviceFailed(epoch: epoch, batch: batch, error)
+            }
+        }
         while completedEpochs < epochs && stopReason == nil {
             let epoch = completedEpochs + 1
             callbacks.forEach { $0.epochWillBegin(self, epoch: epoch) }
@@ -153,6 +165,7 @@ public final class Trainer: @unchecked Sendable {
             for (index, batch) in loader.namedBatches.enumerated() {
                 // Under data parallelism the step's per-example random draws (dropout) are the global batch's rows.
                 let output = try BatchShard.$current.withValue(batch.shard) { try step.train(on: batch, trainer: self) }
+                try synchronize(epoch: epoch, batch: index + 1)
                 guard output.loss.isFinite else {
                     stoppedOnNonFiniteLoss = true
                     nonFiniteOrigin = step.locateNonFinite(in: batch, trainer: self)
@@ -169,6 +182,7 @@ public final class Trainer: @unchecked Sendable {
                                      seconds: 0, values: sums.means)
             if let validation {
                 let result = try evaluateSteps(validation, batchSize: batchSize)
+                try synchronize(epoch: epoch, batch: 0)
                 record.validationLoss = result.meanLoss
                 record.validationMetric = metricName.map { result.mean($0) }
             }

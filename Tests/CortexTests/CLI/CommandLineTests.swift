@@ -225,6 +225,24 @@ struct CommandLineTests {
         #expect(conflicting.status == 1 && conflicting.error.contains("--lr 0.5"), "\(conflicting.error)")
     }
 
+    /// A run that outgrows the simulated device's memory (CORTEX_SIM_MEMORY_MB) stops with a message that says so and
+    /// suggests a smaller batch, and keeps the last epoch's checkpoint, which a run with enough memory resumes.
+    @Test func outOfDeviceMemoryStopsWithAMessageAndKeepsTheCheckpoint() throws {
+        let run = scratch("oom")
+        defer { try? FileManager.default.removeItem(atPath: run) }
+        let sim = ["CORTEX_DEVICE": "sim"]
+        let first = try cortex(["train", "--data", "fashion-mnist-subset", "--limit", "300", "--epochs", "1", "--output", run], environment: sim)
+        #expect(first.status == 0, "\(first.error)")
+        let starved = try cortex(["train", "--resume", "--epochs", "2", "--output", run],
+                                 environment: sim.merging(["CORTEX_SIM_MEMORY_MB": "1"]) { $1 })
+        #expect(starved.status != 0)
+        for part in ["out of memory on simulated", "try a smaller batch size", "--resume continues it"] {
+            #expect(starved.error.contains(part), "\(starved.error)")
+        }
+        let resumed = try cortex(["train", "--resume", "--epochs", "2", "--output", run], environment: sim)
+        #expect(resumed.status == 0 && resumed.output.contains("resumed after epoch 1"), "\(resumed.output) \(resumed.error)")
+    }
+
     /// The demo leaves a complete run directory that evaluate and predict accept.
     @Test func theDemoWritesARunThatEvaluateAndPredictUse() throws {
         let run = scratch("demo")
