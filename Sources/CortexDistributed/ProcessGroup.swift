@@ -141,7 +141,7 @@ public final class ProcessGroup: @unchecked Sendable {
     }
 
     /// MPI_Allreduce over host values of MPI type `type`, in place on a copy (an average is a sum divided here).
-    private func reduced<Element: BinaryFloatingPoint>(_ values: [Element], _ type: MPI_Datatype, _ operation: ReduceOperation) throws -> [Element] {
+    private func reduced<Element: BinaryFloatingPoint & BitwiseCopyable>(_ values: [Element], _ type: MPI_Datatype, _ operation: ReduceOperation) throws -> [Element] {
         guard size > 1 else { return values }
         var values = values
         try Self.check(MPI_Allreduce(cortex_mpi_in_place(), &values, Int32(values.count), type, mpiOperation(operation), communicator), "MPI_Allreduce")

@@ -4,7 +4,7 @@ import CortexDistributed
 import Foundation
 
 /// One kind of training run: what it accepts, and how it trains, evaluates and writes its run directory.
-public protocol TrainingRun {
+public protocol TrainingRun: Sendable {
     /// The kind's name in listings.
     static var name: String { get }
     /// Whether this kind trains what `request` asks for. Kinds are asked in `TrainingRuns.all`'s order, and the
